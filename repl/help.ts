@@ -1,0 +1,33 @@
+/**
+ * The help text: every command with its argument, range and an example.
+ *
+ * @module
+ */
+
+import { ADDRESS_HELP, type AddressHelp } from "./address_parser.ts";
+
+/**
+ * Format help entries as aligned lines: usage, summary, and an example.
+ *
+ * @example
+ * ```ts
+ * import { formatHelp } from "./help.ts";
+ * import { ADDRESS_HELP } from "./address_parser.ts";
+ * console.log(formatHelp(ADDRESS_HELP));
+ * ```
+ */
+export function formatHelp(entries: readonly AddressHelp[]): string {
+  const width = Math.max(0, ...entries.map((entry) => entry.usage.length));
+  const lines = entries.map((entry) => {
+    const example = entry.example === entry.usage ? "" : `  (e.g. ${entry.example})`;
+    return `${entry.usage.padEnd(width)}  ${entry.summary}${example}`;
+  });
+  return lines.join("\n");
+}
+
+/** The full help text of the line REPL: every address command with an example. */
+export const HELP_TEXT: string = [
+  "Commands, one per line (blank lines and # comments are ignored):",
+  formatHelp(ADDRESS_HELP),
+  "Each command answers one line: 'ok  <what it did>' or 'error  <what was wrong>'.",
+].join("\n");
