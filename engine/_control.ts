@@ -1,0 +1,157 @@
+/**
+ * The engine's shared control block: the state the audio side, both DSP
+ * workers and the supervisor read and write, in one SharedArrayBuffer.
+ * Every isolate builds its own views with {@linkcode ControlBlock.fromBuffer}.
+ *
+ * @module
+ */
+
+/** Int32 fields. */
+export const I = {
+  /** Next block index the audio side will play; workers wait on it. */
+  Played: 0,
+  /** Index of the slot being played. */
+  Active: 1,
+  /** Reads that found no block in either ring. */
+  Underruns: 2,
+  /** Switches of the active slot. */
+  Failovers: 3,
+  /** Missing samples in the last failover; -1 when none happened. */
+  LastGap: 4,
+  /** Silent samples output since the last good block (a failover gap in progress). */
+  OpenGap: 5,
+  /** 1 while the engine runs; workers leave their loops when it is 0. */
+  Running: 6,
+  /** Blocks whose checksums differed between the active and the standby slot. */
+  Diverged: 7,
+  /** Block at which the snapshot source slot should write a snapshot; -1 = none. */
+  SnapRequest: 8,
+  /** Block at which the last snapshot was written; -1 = none yet. */
+  SnapDone: 9,
+  /** Slot asked to write the snapshot. */
+  SnapSource: 10,
+  /** Sequence number whose first audible block the audio side should time. */
+  WatchSeq: 11,
+  /** Per-slot health, `SlotState` values (2 entries). */
+  Health: 12,
+  /** Per-slot next block whose command drain has not begun (2 entries). */
+  Begun: 14,
+  /** Per-slot count of commands that arrived after their frame (2 entries). */
+  Late: 16,
+  /** Per-slot count of loop iterations, a heartbeat (2 entries). */
+  Heartbeat: 18,
+  /** Blocks handed to the device. */
+  BlocksPlayed: 20,
+} as const;
+const INT32_COUNT = 32;
+
+/** Float64 fields. */
+export const F = {
+  /** Absolute time (ms since epoch, sub-ms precision) of the last audio callback. */
+  LastCallbackMs: 0,
+  /** Block period in ms. */
+  PeriodMs: 1,
+  /** Absolute time at which the block carrying `WatchSeq` was handed over. */
+  WatchHandedMs: 2,
+  /** Device output latency in ms. */
+  OutputLatencyMs: 3,
+  /** Per-slot exponential mean of render time / period (2 entries). */
+  Load: 4,
+} as const;
+const FLOAT64_COUNT = 16;
+
+/** Histogram resolution in ms per bin, and bin count (covers 0–20 ms). */
+export const HISTOGRAM_BIN_MS = 0.01;
+/** Bins per histogram. */
+export const HISTOGRAM_BINS = 2000;
+/** Histograms kept: callback JS time, callback period, render time slot 0 and 1. */
+export const H = { Callback: 0, Period: 1, Render: 2 } as const;
+const HISTOGRAM_COUNT = 4;
+
+/** Health of a slot as stored in the control block. */
+export const SlotState = {
+  /** No worker, or a dead one. */
+  Down: 0,
+  /** A new worker is catching up from a snapshot; not eligible for playback. */
+  Restoring: 1,
+  /** Healthy and sample-identical: eligible to play. */
+  Ready: 2,
+} as const;
+
+const BYTES = INT32_COUNT * 4 + FLOAT64_COUNT * 8 + HISTOGRAM_COUNT * HISTOGRAM_BINS * 4;
+
+/** Views over the control block. */
+export class ControlBlock {
+  /** The shared memory. */
+  readonly buffer: SharedArrayBuffer;
+  /** Int32 fields, indexed by {@linkcode I}. */
+  readonly ints: Int32Array;
+  /** Float64 fields, indexed by {@linkcode F}. */
+  readonly floats: Float64Array;
+  /** Histograms, `HISTOGRAM_BINS` Int32 counts each, indexed by {@linkcode H}. */
+  readonly histograms: Int32Array;
+
+  private constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.ints = new Int32Array(buffer, 0, INT32_COUNT);
+    this.floats = new Float64Array(buffer, INT32_COUNT * 4, FLOAT64_COUNT);
+    this.histograms = new Int32Array(
+      buffer,
+      INT32_COUNT * 4 + FLOAT64_COUNT * 8,
+      HISTOGRAM_COUNT * HISTOGRAM_BINS,
+    );
+  }
+
+  /** Allocate and initialise a control block. */
+  static create(periodMs: number): ControlBlock {
+    const block = new ControlBlock(new SharedArrayBuffer(BYTES));
+    block.ints[I.LastGap] = -1;
+    block.ints[I.SnapRequest] = -1;
+    block.ints[I.SnapDone] = -1;
+    block.ints[I.WatchSeq] = -1;
+    block.ints[I.Running] = 1;
+    block.floats[F.PeriodMs] = periodMs;
+    return block;
+  }
+
+  /** Build views over a control block received from another isolate. */
+  static fromBuffer(buffer: SharedArrayBuffer): ControlBlock {
+    if (buffer.byteLength !== BYTES) {
+      throw new RangeError(`control block has ${buffer.byteLength} bytes, expected ${BYTES}`);
+    }
+    return new ControlBlock(buffer);
+  }
+
+  /** Add one sample of `ms` to histogram `which`. Allocates nothing. */
+  record(which: number, ms: number): void {
+    let bin = (ms / HISTOGRAM_BIN_MS) | 0;
+    if (bin < 0) bin = 0;
+    if (bin >= HISTOGRAM_BINS) bin = HISTOGRAM_BINS - 1;
+    Atomics.add(this.histograms, which * HISTOGRAM_BINS + bin, 1);
+  }
+
+  /** The `q` quantile (0..1) of histogram `which`, in ms; NaN when empty. */
+  quantile(which: number, q: number): number {
+    let total = 0;
+    const base = which * HISTOGRAM_BINS;
+    for (let i = 0; i < HISTOGRAM_BINS; i++) total += Atomics.load(this.histograms, base + i);
+    if (total === 0) return NaN;
+    const rank = q * (total - 1);
+    let seen = 0;
+    for (let i = 0; i < HISTOGRAM_BINS; i++) {
+      seen += Atomics.load(this.histograms, base + i);
+      if (seen > rank) return (i + 0.5) * HISTOGRAM_BIN_MS;
+    }
+    return (HISTOGRAM_BINS - 0.5) * HISTOGRAM_BIN_MS;
+  }
+
+  /** Clear histogram `which`. */
+  resetHistogram(which: number): void {
+    this.histograms.fill(0, which * HISTOGRAM_BINS, (which + 1) * HISTOGRAM_BINS);
+  }
+}
+
+/** Absolute time in ms with sub-ms precision, comparable across isolates. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,76 @@
+/**
+ * The control surface of a running engine: what the REPL, stdin, OSC and tests
+ * call. It knows no words: commands are structs, status is data.
+ *
+ * @module
+ */
+
+import type { CommandSpec } from "./command.ts";
+
+/** The audio backends. */
+export type BackendName = "portaudio" | "null" | "offline";
+
+/** Role of a DSP slot at one moment. */
+export type SlotHealth = "active" | "standby" | "restoring" | "down";
+
+/** Which slot a fault is injected into. */
+export type SlotChoice = "active" | "standby";
+
+/** Faults that can be injected into a DSP slot's worker. */
+export type FaultName = "kill" | "hang" | "throw";
+
+/** Status of one DSP slot. */
+export interface SlotStatus {
+  /** Slot index, 0 or 1. */
+  readonly index: number;
+  /** Its role now. */
+  readonly health: SlotHealth;
+  /** How many workers this slot has had (1 = never respawned). */
+  readonly generation: number;
+  /** Blocks this slot has rendered since the engine started. */
+  readonly renderedBlocks: number;
+  /** Blocks waiting in its audio ring. */
+  readonly ringFill: number;
+  /** Mean render time per block over the last second divided by the block period, 0..1+. */
+  readonly load: number;
+}
+
+/** A snapshot of engine state for `/status` and monitors. */
+export interface EngineStatus {
+  /** Backend in use (after any fallback). */
+  readonly backend: BackendName;
+  /** Output device name, or "none". */
+  readonly device: string;
+  /** Sample rate in Hz. */
+  readonly sampleRate: number;
+  /** Frames per block. */
+  readonly blockFrames: number;
+  /** Index of the slot being played. */
+  readonly activeSlot: number;
+  /** Both slots. */
+  readonly slots: readonly SlotStatus[];
+  /** Number of failovers since start. */
+  readonly failovers: number;
+  /** Missing samples in the last failover (0 = seamless); -1 when none happened. */
+  readonly lastFailoverGap: number;
+  /** Callback reads that found no block ready in either ring. */
+  readonly underruns: number;
+  /** Blocks handed to the device since start. */
+  readonly blocksPlayed: number;
+  /** Commands that reached a slot after the frame they were stamped for. */
+  readonly lateCommands: number;
+  /** Output latency reported by the device, in ms (0 for null/offline). */
+  readonly outputLatencyMs: number;
+  /** Main isolate heap in use, in bytes. */
+  readonly heapBytes: number;
+}
+
+/** What a line reader needs from an engine. */
+export interface EngineControl {
+  /** Stamp and broadcast commands to both slots; they apply at the same frame in each. */
+  send(specs: readonly CommandSpec[]): void;
+  /** Current status. */
+  status(): EngineStatus;
+  /** Inject a fault into the active or standby slot (tests and demos). */
+  injectFault(fault: FaultName, slot: SlotChoice): void;
+}
