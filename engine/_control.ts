@@ -42,6 +42,15 @@ export const I = {
   Heartbeat: 18,
   /** Blocks handed to the device. */
   BlocksPlayed: 20,
+  /** 1 while recovering: workers render further ahead, trading latency for safety. */
+  Degraded: 21,
+  /**
+   * Per-slot owner token (2 entries): the worker whose token matches owns the
+   * slot; a replaced worker sees a new token and leaves at once. Deno cannot
+   * kill a worker that never returns to its event loop, so this is how a
+   * replaced worker is stopped.
+   */
+  Owner: 22,
 } as const;
 const INT32_COUNT = 32;
 

@@ -101,7 +101,9 @@ export class AudioRing implements RingShape {
   /** Build views over a ring received from another isolate. */
   static fromBuffer(buffer: SharedArrayBuffer, shape: RingShape): AudioRing {
     if (buffer.byteLength !== ringBytes(shape)) {
-      throw new RangeError(`ring buffer has ${buffer.byteLength} bytes, expected ${ringBytes(shape)}`);
+      throw new RangeError(
+        `ring buffer has ${buffer.byteLength} bytes, expected ${ringBytes(shape)}`,
+      );
     }
     return new AudioRing(buffer, shape);
   }

@@ -1,0 +1,151 @@
+/**
+ * Audio worker entry point. With the `portaudio` backend it owns the
+ * PortAudio stream and its callback; with `null` it runs a real-time paced
+ * clock with no device. Either way each period it asks the
+ * {@linkcode BlockReader} for the next block and hands it over.
+ *
+ * The callback runs on this worker's isolate (PortAudio's thread waits while
+ * it does), so this worker does nothing else while playing: no timers, no
+ * messages but `stop`. The callback body allocates nothing: the device
+ * buffer is filled by libc `memcpy` from the ring's address.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import { AudioRing } from "./audio_ring.ts";
+import { BlockReader } from "./block_reader.ts";
+import { ControlBlock, F, H, I, nowMs } from "./_control.ts";
+import { PA_CONTINUE, PortAudio, STREAM_CALLBACK } from "./portaudio.ts";
+import { addressOf, openLibc } from "./_libc.ts";
+import type { AudioInit, AudioMessage, AudioRequest } from "./_audio_init.ts";
+
+function post(message: AudioMessage): void {
+  self.postMessage(message);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Start PortAudio; returns a function that stops and releases everything. */
+function startPortAudio(init: AudioInit, control: ControlBlock, rings: AudioRing[]): () => void {
+  const pa = PortAudio.load();
+  pa.initialize();
+  let libc: ReturnType<typeof openLibc> | undefined;
+  let callback: Deno.UnsafeCallback<typeof STREAM_CALLBACK> | undefined;
+  let stream: Deno.PointerObject | undefined;
+  try {
+    const device = pa.findOutputDevice(init.device);
+    libc = openLibc();
+    const { memcpy, memset } = libc.symbols;
+    const reader = new BlockReader(control, rings);
+    const bases = rings.map((ring) => addressOf(ring.samples));
+    const blockBytes = init.ringShape.blockFrames * init.ringShape.channels * 4;
+    const floats = control.floats;
+    let last = 0;
+    callback = Deno.UnsafeCallback.threadSafe(STREAM_CALLBACK, (_input, output) => {
+      const start = nowMs();
+      const slot = reader.next();
+      if (slot >= 0) {
+        const ring = rings[slot] as AudioRing;
+        memcpy(
+          output as unknown as bigint,
+          ((bases[slot] as number) + ring.offsetOf(reader.block) * 4) as unknown as bigint,
+          blockBytes as unknown as bigint,
+        );
+      } else {
+        memset(output as unknown as bigint, 0, blockBytes as unknown as bigint);
+      }
+      reader.advance(slot, start);
+      if (last > 0) control.record(H.Period, start - last);
+      last = start;
+      control.record(H.Callback, nowMs() - start);
+      return PA_CONTINUE;
+    });
+    stream = pa.openOutputStream({
+      device: device.index,
+      channels: init.ringShape.channels,
+      sampleRate: init.sampleRate,
+      framesPerBuffer: init.ringShape.blockFrames,
+      callback: callback.pointer,
+    });
+    const outputLatencyMs = pa.outputLatency(stream) * 1000;
+    floats[F.OutputLatencyMs] = outputLatencyMs;
+    pa.start(stream);
+    post({ type: "started", backend: "portaudio", device: device.name, outputLatencyMs });
+  } catch (error) {
+    if (stream !== undefined) pa.closeStream(stream);
+    callback?.close();
+    libc?.close();
+    pa.terminate();
+    pa.close();
+    throw error;
+  }
+  const openStream = stream;
+  const openCallback = callback;
+  const openLibcLib = libc;
+  return () => {
+    pa.stop(openStream);
+    pa.closeStream(openStream);
+    openCallback.close();
+    openLibcLib.close();
+    pa.terminate();
+    pa.close();
+  };
+}
+
+/** Run the null backend's clock until the engine stops. Blocks this worker. */
+function runNullClock(control: ControlBlock, rings: AudioRing[]): void {
+  const reader = new BlockReader(control, rings);
+  const ints = control.ints;
+  const periodMs = control.floats[F.PeriodMs] as number;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const origin = nowMs();
+  let blocks = 0;
+  let last = 0;
+  post({ type: "started", backend: "null", device: "none", outputLatencyMs: 0 });
+  while (Atomics.load(ints, I.Running) === 1) {
+    const due = origin + blocks * periodMs;
+    const wait = due - nowMs();
+    if (wait > 0) Atomics.wait(sleeper, 0, 0, wait);
+    const start = nowMs();
+    const slot = reader.next();
+    reader.advance(slot, start);
+    if (last > 0) control.record(H.Period, start - last);
+    last = start;
+    control.record(H.Callback, nowMs() - start);
+    blocks++;
+  }
+}
+
+self.onmessage = (event: MessageEvent<AudioInit>) => {
+  const init = event.data;
+  const control = ControlBlock.fromBuffer(init.control);
+  const rings = init.rings.map((buffer) => AudioRing.fromBuffer(buffer, init.ringShape));
+  if (init.backend === "null") {
+    self.onmessage = null;
+    runNullClock(control, rings);
+    post({ type: "stopped" });
+    self.close();
+    return;
+  }
+  let stop: () => void;
+  try {
+    stop = startPortAudio(init, control, rings);
+  } catch (error) {
+    post({ type: "failed", error: errorText(error) });
+    self.close();
+    return;
+  }
+  self.onmessage = (request: MessageEvent<AudioRequest>) => {
+    if (request.data.type !== "stop") return;
+    try {
+      stop();
+    } finally {
+      post({ type: "stopped" });
+      self.close();
+    }
+  };
+};

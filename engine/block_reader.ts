@@ -1,0 +1,92 @@
+/**
+ * The audio callback's decision for each block: play the active slot's next
+ * block, switch to the standby on the spot when the active ring is empty and
+ * the standby has that block, or output silence and count an underrun.
+ * Blocks are read strictly in order; time advances by one block per call.
+ *
+ * Called only from the audio thread (the PortAudio callback or the null
+ * backend's clock); allocates nothing.
+ *
+ * @module
+ */
+
+import type { AudioRing } from "./audio_ring.ts";
+import { type ControlBlock, F, I, SlotState } from "./_control.ts";
+
+/** Chooses, block by block, which ring the audio side plays. */
+export class BlockReader {
+  /** The block that the last {@linkcode BlockReader.next} call decided on. */
+  block = 0;
+  readonly #ints: Int32Array;
+  readonly #floats: Float64Array;
+  readonly #rings: readonly AudioRing[];
+  readonly #blockFrames: number;
+
+  /** Read `rings` (one per slot) under `control`. */
+  constructor(control: ControlBlock, rings: readonly AudioRing[]) {
+    this.#ints = control.ints;
+    this.#floats = control.floats;
+    this.#rings = rings;
+    this.#blockFrames = rings[0]?.blockFrames ?? 0;
+  }
+
+  /**
+   * Decide the source of the next block: returns the slot whose ring holds it
+   * (its samples start at `rings[slot].offsetOf(reader.block)`), or -1 when
+   * neither ring has it and the block must be silence.
+   */
+  next(): number {
+    const ints = this.#ints;
+    const block = Atomics.load(ints, I.Played);
+    this.block = block;
+    const active = Atomics.load(ints, I.Active);
+    const other = 1 - active;
+    const activeRing = this.#rings[active] as AudioRing;
+    const otherRing = this.#rings[other] as AudioRing;
+    const otherReady = Atomics.load(ints, I.Health + other) === SlotState.Ready;
+    if (activeRing.has(block)) {
+      if (otherReady && otherRing.has(block)) {
+        if (otherRing.checksumOf(block) !== activeRing.checksumOf(block)) {
+          Atomics.add(ints, I.Diverged, 1);
+        }
+      }
+      this.#closeGap();
+      return active;
+    }
+    Atomics.store(ints, I.Degraded, 1);
+    if (otherReady && otherRing.has(block)) {
+      Atomics.store(ints, I.Active, other);
+      Atomics.add(ints, I.Failovers, 1);
+      Atomics.store(ints, I.LastGap, Atomics.load(ints, I.OpenGap));
+      Atomics.store(ints, I.OpenGap, 0);
+      return other;
+    }
+    Atomics.add(ints, I.Underruns, 1);
+    Atomics.add(ints, I.OpenGap, this.#blockFrames);
+    return -1;
+  }
+
+  #closeGap(): void {
+    if (Atomics.load(this.#ints, I.OpenGap) !== 0) Atomics.store(this.#ints, I.OpenGap, 0);
+  }
+
+  /**
+   * After the block was handed to the device at `now` (absolute ms): time
+   * the watched command if this block carries it, advance to the next block
+   * and wake the DSP workers.
+   */
+  advance(slot: number, now: number): void {
+    const ints = this.#ints;
+    const watch = Atomics.load(ints, I.WatchSeq);
+    if (watch >= 0 && slot >= 0) {
+      if ((this.#rings[slot] as AudioRing).appliedSeqOf(this.block) >= watch) {
+        this.#floats[F.WatchHandedMs] = now;
+        Atomics.store(ints, I.WatchSeq, -1);
+      }
+    }
+    this.#floats[F.LastCallbackMs] = now;
+    Atomics.add(ints, I.BlocksPlayed, 1);
+    Atomics.store(ints, I.Played, this.block + 1);
+    Atomics.notify(ints, I.Played);
+  }
+}

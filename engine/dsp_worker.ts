@@ -1,0 +1,184 @@
+/**
+ * DSP worker entry point: bound to one slot for its whole life, it renders
+ * that slot's blocks into the slot's ring, just in time for the audio
+ * callback, applying the commands from the slot's queue at their frames.
+ *
+ * Everything in the render loop runs on this worker's thread and allocates
+ * nothing in steady state: Atomics and preallocated typed arrays only.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import { AudioRing } from "./audio_ring.ts";
+import { CommandQueue } from "./command_queue.ts";
+import { FaultKind, Opcode } from "./command.ts";
+import { SynthParam } from "../dsp/params.ts";
+import { ControlBlock, F, H, I, nowMs } from "./_control.ts";
+import { SlotRenderer } from "./slot_renderer.ts";
+import {
+  type SlotInit,
+  type SlotMessage,
+  SNAPSHOT_BLOCK,
+  SNAPSHOT_HEADER,
+  SNAPSHOT_SEQ,
+  SNAPSHOT_STATE_CAPACITY,
+} from "./_slot_init.ts";
+import { MiniSynth } from "../dsp/mini_synth.ts";
+
+/** Longest wait between heartbeats, in ms. */
+const IDLE_WAIT_MS = 10;
+/** Extra blocks rendered ahead while the engine is degraded (a slot recovering). */
+const DEGRADED_EXTRA_BLOCKS = 2;
+
+/** Thrown to unwind the render loop when this worker no longer owns its slot. */
+class Replaced extends Error {}
+
+/** Apply an injected fault. A hang spins, making no progress, until the slot is taken over. */
+function fault(kind: number, owns: () => boolean): void {
+  if (kind === FaultKind.Throw) throw new Error("injected fault: throw");
+  if (kind === FaultKind.Hang) {
+    while (owns()) {
+      // Busy, no heartbeat, no blocks: hung as far as the engine can tell.
+    }
+    throw new Replaced();
+  }
+  if (kind === FaultKind.Exit) self.close();
+}
+
+function post(message: SlotMessage): void {
+  self.postMessage(message);
+}
+
+/** Blocks rendered on a throwaway synth before binding, so the JIT is warm. */
+const WARMUP_BLOCKS = 4000;
+
+/** Render throwaway blocks through the same code paths, so the first real blocks are on time. */
+function warmUp(sampleRate: number, blockFrames: number): void {
+  const synth = new MiniSynth(sampleRate);
+  const queue = CommandQueue.create(16);
+  const renderer = new SlotRenderer(synth, queue, { blockFrames });
+  const out = new Float32Array(blockFrames * 2);
+  for (let block = 0; block < WARMUP_BLOCKS; block++) {
+    if (block % 200 === 0) {
+      queue.push({
+        opcode: Opcode.SetParam,
+        target: 0,
+        param: SynthParam.Gate,
+        flags: 0,
+        value: (block / 200) % 2,
+        frame: block * blockFrames + 7,
+        seq: block,
+      });
+    }
+    renderer.renderBlock(block, out);
+  }
+}
+
+/** Runs the render loop of one slot until the engine stops. */
+function run(init: SlotInit): void {
+  const slot = init.slot;
+  const control = ControlBlock.fromBuffer(init.control);
+  const ints = control.ints;
+  const floats = control.floats;
+  const ring = AudioRing.fromBuffer(init.ring, init.ringShape);
+  const queue = CommandQueue.fromBuffer(init.queue, init.queueCapacity);
+  const snapshot = new Float64Array(init.snapshot);
+  const synth = new MiniSynth(init.sampleRate);
+  if (synth.stateSize > SNAPSHOT_STATE_CAPACITY) {
+    throw new RangeError(`synth state of ${synth.stateSize} values exceeds the snapshot buffer`);
+  }
+  const state = new Float64Array(synth.stateSize);
+  const owner = I.Owner + slot;
+  const owns = () => Atomics.load(ints, owner) === init.token;
+  const renderer = new SlotRenderer(synth, queue, {
+    blockFrames: ring.blockFrames,
+    onFault: (kind) => fault(kind, owns),
+  });
+  const views: Float32Array[] = [];
+  for (let i = 0; i < ring.capacity; i++) {
+    const offset = ring.offsetOf(i);
+    views.push(ring.samples.subarray(offset, offset + ring.blockSamples));
+  }
+  const periodMs = floats[F.PeriodMs] as number;
+  const histogram = H.Render + slot;
+
+  warmUp(init.sampleRate, ring.blockFrames);
+  queue.clear();
+  post({ type: "bound", slot });
+  let next: number;
+  if (init.start.kind === "fresh") {
+    const start = init.start.startBlock;
+    next = start >= 0 ? start : Atomics.load(ints, I.Played) + 1;
+    init.start.params.forEach((value, id) => synth.setParam(id, value));
+  } else {
+    // Wait for the healthy slot to write a snapshot (the supervisor asks it).
+    while (Atomics.load(ints, I.SnapDone) < 0) {
+      if (!owns()) return;
+      Atomics.add(ints, I.Heartbeat + slot, 1);
+      Atomics.wait(ints, I.SnapDone, -1, IDLE_WAIT_MS);
+    }
+    next = snapshot[SNAPSHOT_BLOCK] as number;
+    state.set(snapshot.subarray(SNAPSHOT_HEADER, SNAPSHOT_HEADER + state.length));
+    synth.loadState(state);
+    renderer.appliedSeq = snapshot[SNAPSHOT_SEQ] as number;
+    renderer.discardBefore = next * ring.blockFrames;
+    post({ type: "restored", slot, block: next });
+  }
+  ring.resetTo(next);
+  Atomics.store(ints, I.Begun + slot, next);
+
+  while (Atomics.load(ints, I.Running) === 1 && owns()) {
+    Atomics.add(ints, I.Heartbeat + slot, 1);
+    if (Atomics.load(ints, I.SnapSource) === slot) {
+      const request = Atomics.load(ints, I.SnapRequest);
+      if (request >= 0 && next >= request) {
+        synth.saveState(state);
+        snapshot.set(state, SNAPSHOT_HEADER);
+        snapshot[SNAPSHOT_BLOCK] = next;
+        snapshot[SNAPSHOT_SEQ] = renderer.appliedSeq;
+        Atomics.store(ints, I.SnapRequest, -1);
+        Atomics.store(ints, I.SnapDone, next);
+        Atomics.notify(ints, I.SnapDone);
+      }
+    }
+    const played = Atomics.load(ints, I.Played);
+    const extra = Atomics.load(ints, I.Degraded) === 1 ? DEGRADED_EXTRA_BLOCKS : 0;
+    if (next >= played) {
+      if (next >= played + init.aheadBlocks + extra) {
+        Atomics.wait(ints, I.Played, played, IDLE_WAIT_MS);
+        continue;
+      }
+      // Just in time: block `next` is due at the callback after `next - played` more periods.
+      const lastCallback = floats[F.LastCallbackMs] as number;
+      const renderAt = lastCallback + (next - played + 1) * periodMs - init.leadMs -
+        extra * periodMs;
+      const wait = renderAt - nowMs();
+      if (wait > 0) {
+        Atomics.wait(ints, I.Played, played, wait < IDLE_WAIT_MS ? wait : IDLE_WAIT_MS);
+        continue;
+      }
+    }
+    Atomics.store(ints, I.Begun + slot, next + 1);
+    const started = performance.now();
+    renderer.renderBlock(next, views[next & (ring.capacity - 1)] as Float32Array);
+    const elapsed = performance.now() - started;
+    if (!owns()) break;
+    ring.publish(next, elapsed, renderer.appliedSeq);
+    Atomics.store(ints, I.Late + slot, renderer.lateCommands);
+    control.record(histogram, elapsed);
+    floats[F.Load + slot] = (floats[F.Load + slot] as number) * 0.99 + 0.01 * elapsed / periodMs;
+    next++;
+  }
+}
+
+self.onmessage = (event: MessageEvent<SlotInit>) => {
+  self.onmessage = null;
+  try {
+    run(event.data);
+  } catch (error) {
+    if (!(error instanceof Replaced)) throw error;
+  }
+  self.close();
+};

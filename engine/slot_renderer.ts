@@ -1,0 +1,102 @@
+/**
+ * The per-block core of a DSP slot: drain the commands due in a block, apply
+ * each at its frame, render the audio between them. The DSP worker and the
+ * offline backend both use it, so they produce the same samples.
+ *
+ * It knows nothing about workers or devices and allocates nothing per block.
+ *
+ * @module
+ */
+
+import { Opcode } from "./command.ts";
+import type { CommandQueue } from "./command_queue.ts";
+
+/** What a slot renders: the synth, seen through the operations the engine needs. */
+export interface SlotSynth {
+  /** Set a parameter; false when ignored (unknown id or non-finite value). */
+  setParam(id: number, value: number): boolean;
+  /** Render frames [start, end) of an interleaved stereo block into `out`. */
+  render(out: Float32Array, start: number, end: number): void;
+  /** Float64 values needed by {@linkcode SlotSynth.saveState}. */
+  readonly stateSize: number;
+  /** Copy the complete DSP state into `dst`. */
+  saveState(dst: Float64Array): void;
+  /** Restore the complete DSP state from `src`. */
+  loadState(src: Float64Array): void;
+}
+
+/** Called for a `Fault` command: the worker throws, hangs or exits. */
+export type FaultHandler = (kind: number) => void;
+
+/** Renders one slot block by block. Called from the slot's DSP thread only. */
+export class SlotRenderer {
+  /** The synth being rendered. */
+  readonly synth: SlotSynth;
+  /** Frames per block. */
+  readonly blockFrames: number;
+  /** Highest sequence number applied so far; -1 before any. */
+  appliedSeq = -1;
+  /** Commands found after the frame they were stamped for (applied at once). */
+  lateCommands = 0;
+  /** Commands stamped before this frame are skipped (already in a restored snapshot). */
+  discardBefore = 0;
+  readonly #queue: CommandQueue;
+  readonly #onFault: FaultHandler;
+
+  /** Bind a synth to its slot's command queue. */
+  constructor(
+    synth: SlotSynth,
+    queue: CommandQueue,
+    options: { blockFrames: number; onFault?: FaultHandler },
+  ) {
+    this.synth = synth;
+    this.#queue = queue;
+    this.blockFrames = options.blockFrames;
+    this.#onFault = options.onFault ?? (() => {});
+  }
+
+  /**
+   * Render block `block` into `out` (one block, interleaved stereo), applying
+   * every queued command whose frame falls before the end of the block at
+   * its frame offset.
+   */
+  renderBlock(block: number, out: Float32Array): void {
+    const queue = this.#queue;
+    const start = block * this.blockFrames;
+    const end = start + this.blockFrames;
+    let position = 0;
+    while (queue.hasNext) {
+      const frame = queue.peekFrame();
+      if (frame >= end) break;
+      if (frame < this.discardBefore) {
+        queue.pop();
+        continue;
+      }
+      let offset = frame - start;
+      if (offset < 0) {
+        offset = 0;
+        this.lateCommands++;
+      }
+      if (offset > position) {
+        this.synth.render(out, position, offset);
+        position = offset;
+      }
+      this.#apply(queue);
+      queue.pop();
+    }
+    if (position < this.blockFrames) this.synth.render(out, position, this.blockFrames);
+  }
+
+  #apply(queue: CommandQueue): void {
+    const seq = queue.peekSeq();
+    if (seq > this.appliedSeq) this.appliedSeq = seq;
+    switch (queue.peekOpcode()) {
+      case Opcode.SetParam:
+        if (queue.peekTarget() === 0) this.synth.setParam(queue.peekParam(), queue.peekValue());
+        break;
+      case Opcode.Fault:
+        this.#onFault(queue.peekParam());
+        break;
+    }
+  }
+}
