@@ -1,0 +1,262 @@
+/**
+ * The `chronus` command line: start the engine and read commands from a REPL
+ * (on a terminal) or line by line from piped stdin; list devices; render
+ * offline to a WAV file.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type EngineEvent, startEngine } from "./engine/engine.ts";
+import { OfflineEngine } from "./engine/offline.ts";
+import { encodeWav } from "./engine/wav.ts";
+import { PortAudio } from "./engine/portaudio.ts";
+import type { EngineControl } from "./engine/control.ts";
+import {
+  HELP_TEXT,
+  linesFromReadable,
+  parseAddressLine,
+  parseDecimal,
+  runLineSession,
+  ttyLines,
+} from "./repl/mod.ts";
+
+const USAGE = `chronus — a live-coding synthesizer for the terminal
+
+usage:
+  chronus [options]          start and read commands (a REPL on a terminal, lines from piped stdin)
+  chronus devices            list audio devices
+  chronus help               this text
+
+options:
+  --backend <name>   portaudio (default), null (no device, real-time clock) or offline (to a WAV file)
+  --device <d>       output device: index or (part of a) name; default JACK "system", else the default output
+  --rate <hz>        sample rate, default 48000
+  --block <frames>   frames per block, default 128
+  --lead <ms>        render each block this long before it is due (lower: less latency, less margin)
+  --linger <s>       after piped stdin ends, keep playing this long, default 1
+  --out <file>       offline: WAV file to write, default chronus.wav
+  --seconds <s>      offline: length to render, default 2
+  --quiet            do not print engine events (failovers, respawns) on stderr
+
+examples:
+  printf '/test\\n/mod/sine/freq 660\\n' | chronus --linger 2
+  printf '/test\\n' | chronus --backend offline --out tone.wav --seconds 1`;
+
+/** A command-line mistake: printed as one line, exit status 2. */
+class UsageError extends Error {}
+
+interface CliOptions {
+  readonly backend: "portaudio" | "null" | "offline";
+  readonly device: string;
+  readonly sampleRate: number;
+  readonly blockFrames: number;
+  readonly leadMs: number | undefined;
+  readonly lingerSeconds: number;
+  readonly out: string;
+  readonly seconds: number;
+  readonly quiet: boolean;
+}
+
+function numberOption(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  range: { min: number; max: number; integer?: boolean },
+): number {
+  if (text === undefined) return fallback;
+  const value = parseDecimal(text);
+  if (
+    value === undefined || value < range.min || value > range.max ||
+    (range.integer === true && !Number.isInteger(value))
+  ) {
+    const kind = range.integer === true ? "a whole number" : "a number";
+    throw new UsageError(
+      `--${name} must be ${kind} from ${range.min} to ${range.max}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}
+
+function parseCli(args: string[]): { command: string; options: CliOptions } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        backend: { type: "string" },
+        device: { type: "string" },
+        rate: { type: "string" },
+        block: { type: "string" },
+        lead: { type: "string" },
+        linger: { type: "string" },
+        out: { type: "string" },
+        seconds: { type: "string" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  const command = values.help === true ? "help" : positionals[0] ?? "start";
+  if (!["start", "devices", "help"].includes(command)) {
+    throw new UsageError(`unknown command "${command}"; commands are start, devices, help`);
+  }
+  const backend = values.backend ?? "portaudio";
+  if (backend !== "portaudio" && backend !== "null" && backend !== "offline") {
+    throw new UsageError(`--backend must be portaudio, null or offline, got "${backend}"`);
+  }
+  return {
+    command,
+    options: {
+      backend,
+      device: values.device ?? "",
+      sampleRate: numberOption("rate", values.rate, 48000, {
+        min: 8000,
+        max: 192000,
+        integer: true,
+      }),
+      blockFrames: numberOption("block", values.block, 128, { min: 16, max: 4096, integer: true }),
+      leadMs: values.lead === undefined
+        ? undefined
+        : numberOption("lead", values.lead, 1, { min: 0, max: 100 }),
+      lingerSeconds: numberOption("linger", values.linger, 1, { min: 0, max: 3600 }),
+      out: values.out ?? "chronus.wav",
+      seconds: numberOption("seconds", values.seconds, 2, { min: 0, max: 3600 }),
+      quiet: values.quiet === true,
+    },
+  };
+}
+
+function listDevices(): void {
+  const pa = PortAudio.load();
+  pa.initialize();
+  try {
+    console.log(pa.versionText());
+    const devices = pa.devices();
+    if (devices.length === 0) console.log("no audio devices");
+    for (const d of devices) {
+      console.log(
+        `${
+          String(d.index).padStart(3)
+        }  ${d.name}  (${d.hostApiName}, ${d.maxOutputChannels} out, ${d.defaultSampleRate} Hz, ${
+          (d.defaultLowOutputLatency * 1000).toFixed(1)
+        } ms)`,
+      );
+    }
+  } finally {
+    pa.terminate();
+    pa.close();
+  }
+}
+
+function describeEvent(event: EngineEvent): string {
+  if (event.type === "fallback") return `chronus: ${event.detail}`;
+  return `chronus: slot ${event.slot} ${event.type}: ${event.detail}`;
+}
+
+function input(): AsyncIterable<string> {
+  return Deno.stdin.isTerminal() ? ttyLines("chronus> ") : linesFromReadable(Deno.stdin.readable);
+}
+
+async function session(engine: EngineControl): Promise<{ failures: number }> {
+  const encoder = new TextEncoder();
+  return await runLineSession({
+    engine,
+    parsers: [parseAddressLine],
+    input: input(),
+    write: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
+    helpText: HELP_TEXT,
+  });
+}
+
+async function writeFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = `${path}.${Deno.pid}.tmp`;
+  try {
+    await Deno.writeFile(temp, bytes);
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}
+
+async function runOffline(options: CliOptions): Promise<number> {
+  const engine = new OfflineEngine({
+    sampleRate: options.sampleRate,
+    blockFrames: options.blockFrames,
+  });
+  const { failures } = await session(engine);
+  const audio = engine.renderFrames(Math.round(options.seconds * options.sampleRate));
+  await writeFileAtomically(
+    options.out,
+    encodeWav(audio, { channels: 2, sampleRate: options.sampleRate }),
+  );
+  console.error(`chronus: wrote ${options.seconds} s to ${options.out}`);
+  return failures > 0 ? 1 : 0;
+}
+
+async function runRealtime(options: CliOptions): Promise<number> {
+  const engine = await startEngine({
+    backend: options.backend === "null" ? "null" : "portaudio",
+    device: options.device,
+    sampleRate: options.sampleRate,
+    blockFrames: options.blockFrames,
+    ...(options.leadMs === undefined ? {} : { leadMs: options.leadMs }),
+    onEvent: (event) => {
+      if (!options.quiet || event.type === "fallback") console.error(describeEvent(event));
+    },
+  });
+  const interactive = Deno.stdin.isTerminal();
+  if (interactive) {
+    const status = engine.status();
+    console.log(
+      `chronus: playing on ${status.backend} (${status.device}), ${status.sampleRate} Hz, ${status.blockFrames} frames; /help for commands, /quit or Ctrl-D to leave`,
+    );
+  }
+  let failures = 0;
+  try {
+    ({ failures } = await session(engine));
+    if (!interactive && options.lingerSeconds > 0) {
+      await new Promise((resolve) => setTimeout(resolve, options.lingerSeconds * 1000));
+    }
+  } finally {
+    await engine.stop();
+  }
+  return !interactive && failures > 0 ? 1 : 0;
+}
+
+/** Run the CLI with `args`; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let command: string;
+  let options: CliOptions;
+  try {
+    ({ command, options } = parseCli(args));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`chronus: ${error.message} (see chronus --help)`);
+    return 2;
+  }
+  try {
+    if (command === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    if (command === "devices") {
+      listDevices();
+      return 0;
+    }
+    return options.backend === "offline" ? await runOffline(options) : await runRealtime(options);
+  } catch (error) {
+    console.error(`chronus: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
