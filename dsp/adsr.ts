@@ -20,6 +20,7 @@
  */
 
 import { checkSampleRate } from "./_checks.ts";
+import { SCRATCH_FRAMES } from "./_scratch.ts";
 import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { Frames, Hz, Milliseconds } from "./units.ts";
 
@@ -93,9 +94,10 @@ export interface AdsrOptions {
  */
 export class Adsr {
   /** Sample rate in Hz. */
-  readonly sampleRate: Hz;
+  readonly sampleRate: Hz = 0;
   readonly #sustain: ParamSmoother;
-  #stage: AdsrStageId = AdsrStage.Idle;
+  /** An AdsrStageId; any other value (only from a bad snapshot) outputs 0. */
+  #stage: number = AdsrStage.Idle;
   /** Samples produced in the current segment. */
   #pos = 0;
   /** Length of the current segment in samples (>= 1). */
@@ -106,6 +108,8 @@ export class Adsr {
   #attackFrames = 0;
   #decayFrames = 0;
   #releaseFrames = 0;
+  readonly #sustains = new Float64Array(SCRATCH_FRAMES);
+  readonly #one = new Float64Array(1);
 
   /**
    * @param sampleRate sample rate in Hz.
@@ -128,7 +132,8 @@ export class Adsr {
 
   /** Current stage. */
   get stage(): AdsrStageId {
-    return this.#stage;
+    const s = this.#stage;
+    return s === 1 || s === 2 || s === 3 || s === 4 ? s : AdsrStage.Idle;
   }
 
   /** Last output level, 0..1. */
@@ -138,7 +143,7 @@ export class Adsr {
 
   /** True when idle (gate closed, release finished, output 0). */
   get isIdle(): boolean {
-    return this.#stage === AdsrStage.Idle;
+    return this.stage === AdsrStage.Idle;
   }
 
   /** Current (smoothed) sustain level. */
@@ -223,55 +228,63 @@ export class Adsr {
     this.#sustain.reset(this.#sustain.target);
   }
 
-  /** Produce one level, 0..1. Render loop. */
+  /** Produce one level, 0..1 (a one-frame {@linkcode process}). For tests and control rate. */
   next(): number {
-    const sustain = this.#sustain.next();
-    switch (this.#stage) {
-      case AdsrStage.Attack: {
-        const pos = ++this.#pos;
-        const len = this.#len;
-        if (pos < len) {
-          this.#level = 1 - ((1 - this.#start) * (len - pos)) / len;
-        } else {
-          this.#level = 1;
-          this.#enterDecay();
-        }
-        break;
-      }
-      case AdsrStage.Decay: {
-        const pos = ++this.#pos;
-        const len = this.#len;
-        if (pos < len) {
-          this.#level = sustain + ((1 - sustain) * (len - pos)) / len;
-        } else {
-          this.#level = sustain;
-          this.#stage = AdsrStage.Sustain;
-        }
-        break;
-      }
-      case AdsrStage.Sustain:
-        this.#level = sustain;
-        break;
-      case AdsrStage.Release: {
-        const pos = ++this.#pos;
-        const len = this.#len;
-        if (pos < len) {
-          this.#level = (this.#start * (len - pos)) / len;
-        } else {
-          this.#level = 0;
-          this.#stage = AdsrStage.Idle;
-        }
-        break;
-      }
-      default:
-        this.#level = 0;
-    }
-    return this.#level;
+    this.process(this.#one, 0, 1);
+    return this.#one[0] as number;
   }
 
-  /** Write levels to `out[start..end)`. Render loop. */
+  /** Write levels to `out[start..end)`. Render loop; allocates nothing. */
   process(out: Float64Array, start: number, end: number): void {
-    for (let i = start; i < end; i++) out[i] = this.next();
+    const sustains = this.#sustains;
+    for (let c = start; c < end; c += SCRATCH_FRAMES) {
+      const n = end - c < SCRATCH_FRAMES ? end - c : SCRATCH_FRAMES;
+      this.#sustain.fill(sustains, 0, n);
+      for (let i = 0; i < n; i++) {
+        const sustain = sustains[i] as number;
+        switch (this.#stage) {
+          case AdsrStage.Attack: {
+            const pos = ++this.#pos;
+            const len = this.#len;
+            if (pos < len) {
+              this.#level = 1 - ((1 - this.#start) * (len - pos)) / len;
+            } else {
+              this.#level = 1;
+              this.#enterDecay();
+            }
+            break;
+          }
+          case AdsrStage.Decay: {
+            const pos = ++this.#pos;
+            const len = this.#len;
+            if (pos < len) {
+              this.#level = sustain + ((1 - sustain) * (len - pos)) / len;
+            } else {
+              this.#level = sustain;
+              this.#stage = AdsrStage.Sustain;
+            }
+            break;
+          }
+          case AdsrStage.Sustain:
+            this.#level = sustain;
+            break;
+          case AdsrStage.Release: {
+            const pos = ++this.#pos;
+            const len = this.#len;
+            if (pos < len) {
+              this.#level = (this.#start * (len - pos)) / len;
+            } else {
+              this.#level = 0;
+              this.#stage = AdsrStage.Idle;
+            }
+            break;
+          }
+          default:
+            this.#level = 0;
+        }
+        out[c + i] = this.#level;
+      }
+    }
   }
 
   /** Write the state to `dst` at `offset`; returns the offset after it. */
@@ -289,13 +302,13 @@ export class Adsr {
 
   /**
    * Read the state written by {@linkcode saveState}; returns the offset after
-   * it. An unknown stage loads as idle.
+   * it. Values are not checked (the owner guards against non-finite state);
+   * an unknown stage outputs 0 until the next gate change.
    */
   loadState(src: Float64Array, offset: number): number {
-    const stage = src[offset] ?? 0;
-    this.#stage = stage === 1 || stage === 2 || stage === 3 || stage === 4 ? stage : 0;
+    this.#stage = src[offset] ?? 0;
     this.#pos = src[offset + 1] ?? 0;
-    this.#len = Math.max(1, src[offset + 2] ?? 1);
+    this.#len = src[offset + 2] ?? 1;
     this.#start = src[offset + 3] ?? 0;
     this.#level = src[offset + 4] ?? 0;
     this.#attackFrames = src[offset + 5] ?? 0;

@@ -6,6 +6,7 @@
  */
 
 import { checkFinite, checkSampleRate } from "./_checks.ts";
+import { SCRATCH_FRAMES } from "./_scratch.ts";
 import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { Hz, Milliseconds } from "./units.ts";
 
@@ -70,11 +71,16 @@ export interface SineOscillatorOptions {
  */
 export class SineOscillator {
   /** Sample rate in Hz. */
-  readonly sampleRate: Hz;
-  readonly #invRate: number;
+  readonly sampleRate: Hz = 0;
+  // Numeric fields get numeric initialisers: a field that starts out undefined
+  // becomes "tagged" in V8 and then every double stored into it allocates.
+  readonly #invRate: number = 0;
   readonly #freq: ParamSmoother;
   readonly #gain: ParamSmoother;
-  #phase: number;
+  #phase = 0;
+  readonly #freqs = new Float64Array(SCRATCH_FRAMES);
+  readonly #gains = new Float64Array(SCRATCH_FRAMES);
+  readonly #one = new Float64Array(1);
 
   /**
    * @param sampleRate sample rate in Hz.
@@ -92,7 +98,6 @@ export class SineOscillator {
     const gain = options.gain ?? 1;
     checkFinite("gain", gain);
     this.#gain = new ParamSmoother(sampleRate, { timeMs, initial: gain });
-    this.#phase = 0;
     this.resetPhase(options.phase ?? 0);
   }
 
@@ -150,19 +155,33 @@ export class SineOscillator {
     this.#gain.reset(this.#gain.target);
   }
 
-  /** Produce one sample. Render loop. */
+  /** Produce one sample (a one-frame {@linkcode process}). For tests and control rate. */
   next(): number {
-    const inc = this.#freq.next() * this.#invRate;
-    const y = sineTableLookup(this.#phase) * this.#gain.next();
-    let p = this.#phase + inc;
-    if (p >= 1) p -= 1;
-    this.#phase = p;
-    return y;
+    this.process(this.#one, 0, 1);
+    return this.#one[0] as number;
   }
 
-  /** Write samples to `out[start..end)`. Render loop. */
+  /** Write samples to `out[start..end)`. Render loop; allocates nothing. */
   process(out: Float64Array, start: number, end: number): void {
-    for (let i = start; i < end; i++) out[i] = this.next();
+    const freqs = this.#freqs;
+    const gains = this.#gains;
+    const invRate = this.#invRate;
+    let p = this.#phase;
+    for (let c = start; c < end; c += SCRATCH_FRAMES) {
+      const n = end - c < SCRATCH_FRAMES ? end - c : SCRATCH_FRAMES;
+      this.#freq.fill(freqs, 0, n);
+      this.#gain.fill(gains, 0, n);
+      for (let i = 0; i < n; i++) {
+        // sineTableLookup(p), written out: see _scratch.ts.
+        const x = p * SINE_TABLE_SIZE;
+        const k = x | 0;
+        const a = TABLE[k] as number;
+        out[c + i] = (a + (x - k) * ((TABLE[k + 1] as number) - a)) * (gains[i] as number);
+        p += (freqs[i] as number) * invRate;
+        if (p >= 1) p -= 1;
+      }
+    }
+    this.#phase = p;
   }
 
   /** Write the state to `dst` at `offset`; returns the offset after it. */

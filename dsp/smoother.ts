@@ -71,9 +71,11 @@ export interface ParamSmootherOptions {
  */
 export class ParamSmoother {
   /** Per-sample coefficient, see {@linkcode smootherCoefficient}. */
-  readonly coefficient: number;
-  #value: number;
-  #target: number;
+  readonly coefficient: number = 1;
+  // Numeric fields get numeric initialisers: a field that starts out undefined
+  // becomes "tagged" in V8 and then every double stored into it allocates.
+  #value = 0;
+  #target = 0;
 
   /**
    * @param sampleRate sample rate in Hz.
@@ -122,7 +124,10 @@ export class ParamSmoother {
     this.#target = value;
   }
 
-  /** Advance one sample and return the new value. Render loop. */
+  /**
+   * Advance one sample and return the new value. For control-rate use and
+   * tests; render loops use {@linkcode fill}.
+   */
   next(): number {
     const t = this.#target;
     const v = this.#value;
@@ -132,6 +137,31 @@ export class ParamSmoother {
     if (n === v || (d < 0 ? -d : d) < SMOOTHER_SNAP * Math.max(t < 0 ? -t : t, 1)) n = t;
     this.#value = n;
     return n;
+  }
+
+  /**
+   * Advance `end - start` samples, writing each new value to `out[start..end)`
+   * (the same values as that many {@linkcode next} calls). Render loop.
+   */
+  fill(out: Float64Array, start: number, end: number): void {
+    const t = this.#target;
+    let v = this.#value;
+    if (v === t) {
+      for (let i = start; i < end; i++) out[i] = v;
+      return;
+    }
+    const c = this.coefficient;
+    const snap = SMOOTHER_SNAP * Math.max(t < 0 ? -t : t, 1);
+    for (let i = start; i < end; i++) {
+      if (v !== t) {
+        let n = v + c * (t - v);
+        const d = t - n;
+        if (n === v || (d < 0 ? -d : d) < snap) n = t;
+        v = n;
+      }
+      out[i] = v;
+    }
+    this.#value = v;
   }
 
   /**

@@ -13,6 +13,7 @@
  */
 
 import { checkFinite, checkSampleRate } from "./_checks.ts";
+import { SCRATCH_FRAMES } from "./_scratch.ts";
 import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { Hz, Milliseconds } from "./units.ts";
 
@@ -73,11 +74,16 @@ export function resonanceToQ(resonance: number): number {
   return qOfResonance(resonance);
 }
 
-/** resonanceToQ without the check, for the render loop: NaN gives NaN, never throws. */
+/** Q at resonance 1 over Q at resonance 0. */
+const Q_RATIO = SVF_MAX_Q / SVF_MIN_Q;
+
+/**
+ * resonanceToQ without the check: NaN gives NaN, never throws. Written out
+ * again inside SvfLowpass.process (keep the two identical).
+ */
 function qOfResonance(resonance: number): number {
   const r = resonance < 0 ? 0 : resonance > 1 ? 1 : resonance;
-  if (r === 1) return SVF_MAX_Q;
-  return SVF_MIN_Q * Math.pow(SVF_MAX_Q / SVF_MIN_Q, r);
+  return r === 1 ? SVF_MAX_Q : SVF_MIN_Q * Math.pow(Q_RATIO, r);
 }
 
 function checkQ(q: number): void {
@@ -166,7 +172,7 @@ export interface SvfLowpassOptions {
  */
 export class SvfLowpass {
   /** Sample rate in Hz. */
-  readonly sampleRate: Hz;
+  readonly sampleRate: Hz = 0;
   readonly #cutoff: ParamSmoother;
   readonly #resonance: ParamSmoother;
   #ic1 = 0;
@@ -174,6 +180,9 @@ export class SvfLowpass {
   #a1 = 0;
   #a2 = 0;
   #a3 = 0;
+  readonly #cutoffs = new Float64Array(SCRATCH_FRAMES);
+  readonly #resonances = new Float64Array(SCRATCH_FRAMES);
+  readonly #one = new Float64Array(1);
 
   /**
    * @param sampleRate sample rate in Hz.
@@ -230,29 +239,60 @@ export class SvfLowpass {
     this.#ic2 = 0;
     this.#cutoff.reset(this.#cutoff.target);
     this.#resonance.reset(this.#resonance.target);
-    this.#updateCoefficients(this.#cutoff.value, this.#resonance.value);
+    this.#updateCoefficients();
   }
 
-  /** Filter one sample `x` and return the low-pass output. Render loop. */
+  /** Filter one sample `x` (a one-frame {@linkcode process}). For tests and control rate. */
   next(x: number): number {
-    if (!this.#cutoff.isSettled || !this.#resonance.isSettled) {
-      this.#updateCoefficients(this.#cutoff.next(), this.#resonance.next());
-    }
-    const ic1 = this.#ic1;
-    const ic2 = this.#ic2;
-    const v3 = x - ic2;
-    const v1 = this.#a1 * ic1 + this.#a2 * v3;
-    const v2 = ic2 + this.#a2 * ic1 + this.#a3 * v3;
-    const n1 = 2 * v1 - ic1;
-    const n2 = 2 * v2 - ic2;
-    this.#ic1 = n1 > SVF_FLUSH_LEVEL || n1 < -SVF_FLUSH_LEVEL ? n1 : 0;
-    this.#ic2 = n2 > SVF_FLUSH_LEVEL || n2 < -SVF_FLUSH_LEVEL ? n2 : 0;
-    return v2;
+    const one = this.#one;
+    one[0] = x;
+    this.process(one, 0, 1);
+    return one[0] as number;
   }
 
-  /** Filter `buf[start..end)` in place. Render loop. */
+  /** Filter `buf[start..end)` in place. Render loop; allocates nothing. */
   process(buf: Float64Array, start: number, end: number): void {
-    for (let i = start; i < end; i++) buf[i] = this.next(buf[i] as number);
+    const rate = this.sampleRate;
+    const cutoffs = this.#cutoffs;
+    const resonances = this.#resonances;
+    let ic1 = this.#ic1;
+    let ic2 = this.#ic2;
+    let a1 = this.#a1;
+    let a2 = this.#a2;
+    let a3 = this.#a3;
+    for (let c = start; c < end; c += SCRATCH_FRAMES) {
+      const n = end - c < SCRATCH_FRAMES ? end - c : SCRATCH_FRAMES;
+      const gliding = !this.#cutoff.isSettled || !this.#resonance.isSettled;
+      if (gliding) {
+        this.#cutoff.fill(cutoffs, 0, n);
+        this.#resonance.fill(resonances, 0, n);
+      }
+      for (let i = 0; i < n; i++) {
+        if (gliding) {
+          // svfCoefficients(cutoff, qOfResonance(r)), written out: see _scratch.ts.
+          const g = Math.tan((Math.PI * (cutoffs[i] as number)) / rate);
+          const r0 = resonances[i] as number;
+          const r = r0 < 0 ? 0 : r0 > 1 ? 1 : r0;
+          const k = 1 / (r === 1 ? 20 : Math.SQRT1_2 * Math.pow(Q_RATIO, r));
+          a1 = 1 / (1 + g * (g + k));
+          a2 = g * a1;
+          a3 = g * a2;
+        }
+        const v3 = (buf[c + i] as number) - ic2;
+        const v1 = a1 * ic1 + a2 * v3;
+        const v2 = ic2 + a2 * ic1 + a3 * v3;
+        const n1 = 2 * v1 - ic1;
+        const n2 = 2 * v2 - ic2;
+        ic1 = n1 > SVF_FLUSH_LEVEL || n1 < -SVF_FLUSH_LEVEL ? n1 : 0;
+        ic2 = n2 > SVF_FLUSH_LEVEL || n2 < -SVF_FLUSH_LEVEL ? n2 : 0;
+        buf[c + i] = v2;
+      }
+    }
+    this.#ic1 = ic1;
+    this.#ic2 = ic2;
+    this.#a1 = a1;
+    this.#a2 = a2;
+    this.#a3 = a3;
   }
 
   /** Write the state to `dst` at `offset`; returns the offset after it. */
@@ -275,10 +315,10 @@ export class SvfLowpass {
     return this.#resonance.loadState(src, this.#cutoff.loadState(src, offset + 5));
   }
 
-  /** Coefficients from a cutoff (already clamped) and a resonance (0..1); as svfCoefficients. */
-  #updateCoefficients(cutoffHz: Hz, resonance: number): void {
-    const g = Math.tan((Math.PI * cutoffHz) / this.sampleRate);
-    const k = 1 / qOfResonance(resonance);
+  /** Coefficients from the current smoothed cutoff (already clamped) and resonance. */
+  #updateCoefficients(): void {
+    const g = Math.tan((Math.PI * this.#cutoff.value) / this.sampleRate);
+    const k = 1 / qOfResonance(this.#resonance.value);
     const a1 = 1 / (1 + g * (g + k));
     const a2 = g * a1;
     this.#a1 = a1;

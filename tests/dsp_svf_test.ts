@@ -8,6 +8,7 @@ import {
   SvfLowpass,
   svfLowpassMagnitude,
 } from "../dsp/svf_lowpass.ts";
+import { ParamSmoother } from "../dsp/smoother.ts";
 import { gainToDb, toneAmplitude } from "./_spectrum.ts";
 
 const RATE = 48000;
@@ -107,6 +108,33 @@ Deno.test("SvfLowpass equals the Cytomic SVF equations run with svfCoefficients"
       const y = lp.next(x);
       if (y !== v2) assert.fail(`fc ${fc} res ${res}: sample ${n} is ${y}, expected ${v2}`);
     }
+  }
+});
+
+Deno.test("SvfLowpass while gliding equals the equations with svfCoefficients of the smoothed values", () => {
+  const rand = lcg(3);
+  const lp = new SvfLowpass(RATE, { cutoffHz: 200, resonance: 0 });
+  const cutoff = new ParamSmoother(RATE, { initial: 200 });
+  const resonance = new ParamSmoother(RATE, { initial: 0 });
+  let ic1 = 0, ic2 = 0;
+  const targets = [[8000, 0.9], [50, 0.3], [30000, 1], [1000, 0]] as const;
+  for (let n = 0; n < 40000; n++) {
+    if (n % 10000 === 0) {
+      const [c, r] = targets[n / 10000] as readonly [number, number];
+      lp.setCutoff(c);
+      lp.setResonance(r);
+      cutoff.setTarget(clampCutoff(c, RATE));
+      resonance.setTarget(r);
+    }
+    const { a1, a2, a3 } = svfCoefficients(cutoff.next(), resonanceToQ(resonance.next()), RATE);
+    const x = rand() * 2 - 1;
+    const v3 = x - ic2;
+    const v1 = a1 * ic1 + a2 * v3;
+    const v2 = ic2 + a2 * ic1 + a3 * v3;
+    ic1 = 2 * v1 - ic1;
+    ic2 = 2 * v2 - ic2;
+    const y = lp.next(x);
+    if (y !== v2) assert.fail(`sample ${n}: ${y}, expected ${v2}`);
   }
 });
 

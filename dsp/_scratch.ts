@@ -1,0 +1,16 @@
+/**
+ * Scratch-buffer size shared by the DSP modules' block methods.
+ *
+ * Rule for render loops in this folder: a per-sample loop calls nothing that
+ * takes or returns a double (V8 boxes, i.e. allocates, a double crossing a
+ * call it did not inline). Smoothed parameters are therefore filled into
+ * scratch buffers a block at a time, and the loops use only arithmetic,
+ * typed arrays and Math builtins.
+ *
+ * @module
+ */
+
+import type { Frames } from "./units.ts";
+
+/** Frames per scratch buffer; block methods work in chunks of this size. */
+export const SCRATCH_FRAMES: Frames = 128;
