@@ -1,0 +1,31 @@
+/**
+ * Chronus DSP: pure, offline-testable signal processing. Nothing here knows
+ * about workers, devices or words; every module is a small class over
+ * preallocated state whose render methods neither allocate nor throw, plus
+ * pure helpers for its maths.
+ *
+ * - {@linkcode MiniSynth}: sine → resonant low-pass → ADSR → master gain,
+ *   with bit-identical state snapshots for hot standby.
+ * - {@linkcode SineOscillator}, {@linkcode SvfLowpass}, {@linkcode Adsr},
+ *   {@linkcode ParamSmoother}: its building blocks.
+ * - {@linkcode SynthParam}, {@linkcode PARAM_SPECS}: the parameter table.
+ *
+ * @example
+ * ```ts
+ * import { MiniSynth, SynthParam } from "./mod.ts";
+ * const synth = new MiniSynth(48000);
+ * const block = new Float32Array(2 * 128);
+ * synth.setParam(SynthParam.Gate, 1);
+ * synth.render(block, 0, 128);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./units.ts";
+export * from "./params.ts";
+export * from "./smoother.ts";
+export * from "./sine.ts";
+export * from "./adsr.ts";
+export * from "./svf_lowpass.ts";
+export * from "./mini_synth.ts";
