@@ -51,6 +51,10 @@ export const I = {
    * replaced worker is stopped.
    */
   Owner: 22,
+  /** A block the audio side needs now: workers render it at once instead of just in time. */
+  Hurry: 24,
+  /** Blocks that were late but arrived while the audio side waited for them. */
+  Rescued: 25,
 } as const;
 const INT32_COUNT = 32;
 
@@ -118,6 +122,7 @@ export class ControlBlock {
     block.ints[I.SnapRequest] = -1;
     block.ints[I.SnapDone] = -1;
     block.ints[I.WatchSeq] = -1;
+    block.ints[I.Hurry] = -1;
     block.ints[I.Running] = 1;
     block.floats[F.PeriodMs] = periodMs;
     return block;

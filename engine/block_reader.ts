@@ -11,7 +11,12 @@
  */
 
 import type { AudioRing } from "./audio_ring.ts";
-import { type ControlBlock, F, I, SlotState } from "./_control.ts";
+import { type ControlBlock, F, I, nowMs, SlotState } from "./_control.ts";
+
+/** Longest the audio side waits for a late block, as a fraction of the block period. */
+const HURRY_FRACTION = 0.25;
+/** Longest the audio side waits for a late block, in ms. */
+const HURRY_MAX_MS = 0.5;
 
 /** Chooses, block by block, which ring the audio side plays. */
 export class BlockReader {
@@ -21,6 +26,7 @@ export class BlockReader {
   readonly #floats: Float64Array;
   readonly #rings: readonly AudioRing[];
   readonly #blockFrames: number;
+  readonly #hurryMs: number;
 
   /** Read `rings` (one per slot) under `control`. */
   constructor(control: ControlBlock, rings: readonly AudioRing[]) {
@@ -28,6 +34,7 @@ export class BlockReader {
     this.#floats = control.floats;
     this.#rings = rings;
     this.#blockFrames = rings[0]?.blockFrames ?? 0;
+    this.#hurryMs = Math.min(HURRY_MAX_MS, (control.floats[F.PeriodMs] as number) * HURRY_FRACTION);
   }
 
   /**
@@ -36,9 +43,33 @@ export class BlockReader {
    * neither ring has it and the block must be silence.
    */
   next(): number {
-    const ints = this.#ints;
-    const block = Atomics.load(ints, I.Played);
+    const block = Atomics.load(this.#ints, I.Played);
     this.block = block;
+    const found = this.#choose(block);
+    if (found !== -2) return found;
+    // Neither ring has it yet (the device called early, e.g. catching up after
+    // a late period): ask the workers to render it now and wait briefly.
+    const ints = this.#ints;
+    Atomics.store(ints, I.Hurry, block);
+    Atomics.notify(ints, I.Played);
+    const deadline = nowMs() + this.#hurryMs;
+    while (nowMs() < deadline) {
+      Atomics.wait(ints, I.Hurry, block, 0.02);
+      const late = this.#choose(block);
+      if (late !== -2) {
+        Atomics.add(ints, I.Rescued, 1);
+        return late;
+      }
+    }
+    Atomics.add(ints, I.Underruns, 1);
+    Atomics.add(ints, I.OpenGap, this.#blockFrames);
+    Atomics.store(ints, I.Degraded, 1);
+    return -1;
+  }
+
+  /** The slot to play `block` from, switching if needed; -2 when neither has it. */
+  #choose(block: number): number {
+    const ints = this.#ints;
     const active = Atomics.load(ints, I.Active);
     const other = 1 - active;
     const activeRing = this.#rings[active] as AudioRing;
@@ -53,17 +84,15 @@ export class BlockReader {
       this.#closeGap();
       return active;
     }
-    Atomics.store(ints, I.Degraded, 1);
     if (otherReady && otherRing.has(block)) {
+      Atomics.store(ints, I.Degraded, 1);
       Atomics.store(ints, I.Active, other);
       Atomics.add(ints, I.Failovers, 1);
       Atomics.store(ints, I.LastGap, Atomics.load(ints, I.OpenGap));
       Atomics.store(ints, I.OpenGap, 0);
       return other;
     }
-    Atomics.add(ints, I.Underruns, 1);
-    Atomics.add(ints, I.OpenGap, this.#blockFrames);
-    return -1;
+    return -2;
   }
 
   #closeGap(): void {

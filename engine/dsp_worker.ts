@@ -145,7 +145,8 @@ function run(init: SlotInit): void {
     }
     const played = Atomics.load(ints, I.Played);
     const extra = Atomics.load(ints, I.Degraded) === 1 ? DEGRADED_EXTRA_BLOCKS : 0;
-    if (next >= played) {
+    const hurry = Atomics.load(ints, I.Hurry) >= next;
+    if (next >= played && !hurry) {
       if (next >= played + init.aheadBlocks + extra) {
         Atomics.wait(ints, I.Played, played, IDLE_WAIT_MS);
         continue;

@@ -1,0 +1,82 @@
+/**
+ * Real-time tests on the JACK dummy server through PortAudio, captured by
+ * `jack_rec`: what Chronus plays is what a JACK peer hears.
+ */
+
+import { assert, assertAlmostEquals, assertEquals } from "./_assert.ts";
+import { largestStep, longestSilentRun, record, requireJack, sleep } from "./_jack.ts";
+import { magnitudeSpectrum, peakFrequency, rms } from "./_spectrum.ts";
+import { type Engine, startEngine } from "../engine/engine.ts";
+import { setParam } from "../engine/command.ts";
+import { PARAM_SPECS, SynthParam } from "../dsp/params.ts";
+
+const RATE = 48000;
+
+/** The steady amplitude of the test tone: sine gain × sustain × master gain. */
+function toneAmplitude(sineGain: number): number {
+  const sustain = PARAM_SPECS[SynthParam.AdsrSustain]?.initial as number;
+  const master = PARAM_SPECS[SynthParam.MasterGain]?.initial as number;
+  return sineGain * sustain * master;
+}
+
+async function withEngine(run: (engine: Engine) => Promise<void>): Promise<void> {
+  await requireJack();
+  const engine = await startEngine({ backend: "portaudio", device: "system" });
+  try {
+    assertEquals(engine.status().backend, "portaudio");
+    await run(engine);
+  } finally {
+    await engine.stop();
+  }
+}
+
+function peakIn(x: Float64Array, startSeconds: number, size = 16384): number {
+  return peakFrequency(magnitudeSpectrum(x, { start: Math.round(startSeconds * RATE), size }));
+}
+
+Deno.test("Engine plays a 440 Hz tone through PortAudio on JACK with no underruns for 10 s", async () => {
+  await withEngine(async (engine) => {
+    engine.send([
+      setParam(SynthParam.SineFreq, 440),
+      setParam(SynthParam.SineGain, 0.5),
+      setParam(SynthParam.Gate, 1),
+    ]);
+    await sleep(300);
+    const before = engine.status();
+    const capture = await record(10).done;
+    const after = engine.status();
+    assertEquals(after.underruns - before.underruns, 0, "underruns during the capture");
+    assert(after.blocksPlayed - before.blocksPlayed >= 10 * RATE / 128 * 0.98, "callbacks ran");
+    const left = capture.channels[0] as Float64Array;
+    assertEquals(capture.sampleRate, RATE);
+    assert(left.length >= 9.5 * RATE, `captured ${left.length} samples`);
+    const peak = peakFrequency(magnitudeSpectrum(left, { start: 4800, size: 262144 }));
+    assertAlmostEquals(peak, 440, 1);
+    const amplitude = rms(left, 4800, left.length) * Math.SQRT2;
+    assertAlmostEquals(amplitude, toneAmplitude(0.5), 0.02);
+    assert(longestSilentRun(left, 1e-3, 4800) < 4, "no run of silence");
+    const ideal = toneAmplitude(0.5) * 2 * Math.PI * 440 / RATE;
+    assert(largestStep(left, 4800).step < ideal * 1.05, "no discontinuity");
+  });
+});
+
+Deno.test("Engine applies a frequency change and a gate change issued while playing", async () => {
+  await withEngine(async (engine) => {
+    engine.send([setParam(SynthParam.SineFreq, 440), setParam(SynthParam.Gate, 1)]);
+    await sleep(200);
+    const recording = record(3);
+    await sleep(1000);
+    engine.send([setParam(SynthParam.SineFreq, 660)]);
+    await sleep(1000);
+    engine.send([setParam(SynthParam.Gate, 0)]);
+    const capture = await recording.done;
+    const left = capture.channels[0] as Float64Array;
+    assertAlmostEquals(peakIn(left, 0.3), 440, 1);
+    assertAlmostEquals(peakIn(left, 1.4), 660, 1);
+    // Release is 200 ms by default: the last 0.4 s are silent.
+    const tail = rms(left, left.length - Math.round(0.4 * RATE), left.length);
+    assert(tail < 1e-5, `silent after the gate closed, rms ${tail}`);
+    const middle = rms(left, Math.round(1.4 * RATE), Math.round(1.7 * RATE));
+    assert(middle > 0.1, `sounding before the gate closed, rms ${middle}`);
+  });
+});
