@@ -30,7 +30,11 @@ function errorText(error: unknown): string {
 }
 
 /** Start PortAudio; returns a function that stops and releases everything. */
-function startPortAudio(init: AudioInit, control: ControlBlock, rings: AudioRing[]): () => void {
+async function startPortAudio(
+  init: AudioInit,
+  control: ControlBlock,
+  rings: AudioRing[],
+): Promise<() => Promise<void>> {
   const pa = PortAudio.load();
   pa.initialize();
   let libc: ReturnType<typeof openLibc> | undefined;
@@ -76,7 +80,7 @@ function startPortAudio(init: AudioInit, control: ControlBlock, rings: AudioRing
     pa.start(stream);
     post({ type: "started", backend: "portaudio", device: device.name, outputLatencyMs });
   } catch (error) {
-    if (stream !== undefined) pa.closeStream(stream);
+    if (stream !== undefined) await pa.closeStream(stream);
     callback?.close();
     libc?.close();
     pa.terminate();
@@ -86,9 +90,9 @@ function startPortAudio(init: AudioInit, control: ControlBlock, rings: AudioRing
   const openStream = stream;
   const openCallback = callback;
   const openLibcLib = libc;
-  return () => {
-    pa.stop(openStream);
-    pa.closeStream(openStream);
+  return async () => {
+    await pa.stop(openStream);
+    await pa.closeStream(openStream);
     openCallback.close();
     openLibcLib.close();
     pa.terminate();
@@ -120,7 +124,7 @@ function runNullClock(control: ControlBlock, rings: AudioRing[]): void {
   }
 }
 
-self.onmessage = (event: MessageEvent<AudioInit>) => {
+self.onmessage = async (event: MessageEvent<AudioInit>) => {
   const init = event.data;
   const control = ControlBlock.fromBuffer(init.control);
   const rings = init.rings.map((buffer) => AudioRing.fromBuffer(buffer, init.ringShape));
@@ -131,18 +135,20 @@ self.onmessage = (event: MessageEvent<AudioInit>) => {
     self.close();
     return;
   }
-  let stop: () => void;
+  self.onmessage = null;
+  let stop: () => Promise<void>;
   try {
-    stop = startPortAudio(init, control, rings);
+    stop = await startPortAudio(init, control, rings);
   } catch (error) {
     post({ type: "failed", error: errorText(error) });
     self.close();
     return;
   }
-  self.onmessage = (request: MessageEvent<AudioRequest>) => {
+  self.onmessage = async (request: MessageEvent<AudioRequest>) => {
     if (request.data.type !== "stop") return;
+    self.onmessage = null;
     try {
-      stop();
+      await stop();
     } finally {
       post({ type: "stopped" });
       self.close();

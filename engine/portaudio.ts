@@ -28,9 +28,11 @@ const SYMBOLS = {
     result: "i32",
   },
   Pa_StartStream: { parameters: ["pointer"], result: "i32" },
-  Pa_StopStream: { parameters: ["pointer"], result: "i32" },
-  Pa_AbortStream: { parameters: ["pointer"], result: "i32" },
-  Pa_CloseStream: { parameters: ["pointer"], result: "i32" },
+  // Stopping waits for the device thread to leave the callback, which runs on
+  // the calling isolate: these run on another thread so the isolate stays free.
+  Pa_StopStream: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  Pa_AbortStream: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  Pa_CloseStream: { parameters: ["pointer"], result: "i32", nonblocking: true },
   Pa_IsStreamActive: { parameters: ["pointer"], result: "i32" },
   Pa_GetStreamInfo: { parameters: ["pointer"], result: "pointer" },
   Pa_GetStreamCpuLoad: { parameters: ["pointer"], result: "f64" },
@@ -339,19 +341,22 @@ export class PortAudio {
     this.check("Pa_StartStream", this.#lib.symbols.Pa_StartStream(stream));
   }
 
-  /** Stop a stream, letting pending buffers play. */
-  stop(stream: Deno.PointerObject): void {
-    this.check("Pa_StopStream", this.#lib.symbols.Pa_StopStream(stream));
+  /**
+   * Stop a stream, letting pending buffers play. Runs on another thread, so
+   * the isolate can keep running the callback until the device lets go.
+   */
+  async stop(stream: Deno.PointerObject): Promise<void> {
+    this.check("Pa_StopStream", await this.#lib.symbols.Pa_StopStream(stream));
   }
 
-  /** Stop a stream at once. */
-  abort(stream: Deno.PointerObject): void {
-    this.check("Pa_AbortStream", this.#lib.symbols.Pa_AbortStream(stream));
+  /** Stop a stream at once (on another thread, like {@linkcode PortAudio.stop}). */
+  async abort(stream: Deno.PointerObject): Promise<void> {
+    this.check("Pa_AbortStream", await this.#lib.symbols.Pa_AbortStream(stream));
   }
 
-  /** Close a stream. */
-  closeStream(stream: Deno.PointerObject): void {
-    this.check("Pa_CloseStream", this.#lib.symbols.Pa_CloseStream(stream));
+  /** Close a stream (on another thread, like {@linkcode PortAudio.stop}). */
+  async closeStream(stream: Deno.PointerObject): Promise<void> {
+    this.check("Pa_CloseStream", await this.#lib.symbols.Pa_CloseStream(stream));
   }
 
   /** PortAudio's CPU load estimate for a running stream, 0..1. */
