@@ -55,6 +55,10 @@ export const I = {
   Hurry: 24,
   /** Blocks that were late but arrived while the audio side waited for them. */
   Rescued: 25,
+  /** The last block whose checksums differed between the slots; -1 = none. */
+  DivergedAt: 26,
+  /** Callbacks in which the device reported an xrun (PortAudio status flags). */
+  DeviceXruns: 27,
 } as const;
 const INT32_COUNT = 32;
 
@@ -123,6 +127,7 @@ export class ControlBlock {
     block.ints[I.SnapDone] = -1;
     block.ints[I.WatchSeq] = -1;
     block.ints[I.Hurry] = -1;
+    block.ints[I.DivergedAt] = -1;
     block.ints[I.Running] = 1;
     block.floats[F.PeriodMs] = periodMs;
     return block;
@@ -138,9 +143,9 @@ export class ControlBlock {
 
   /** Add one sample of `ms` to histogram `which`. Allocates nothing. */
   record(which: number, ms: number): void {
-    let bin = (ms / HISTOGRAM_BIN_MS) | 0;
-    if (bin < 0) bin = 0;
-    if (bin >= HISTOGRAM_BINS) bin = HISTOGRAM_BINS - 1;
+    const x = ms / HISTOGRAM_BIN_MS;
+    // Compare before truncating: `| 0` wraps huge values, and NaN goes to bin 0.
+    const bin = x >= HISTOGRAM_BINS ? HISTOGRAM_BINS - 1 : x > 0 ? x | 0 : 0;
     Atomics.add(this.histograms, which * HISTOGRAM_BINS + bin, 1);
   }
 

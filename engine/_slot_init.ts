@@ -66,3 +66,6 @@ export const SNAPSHOT_STATE_CAPACITY = 8192;
 export function createSnapshotBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer((SNAPSHOT_HEADER + SNAPSHOT_STATE_CAPACITY) * 8);
 }
+
+/** Extra blocks a DSP worker renders ahead while the engine is degraded (a slot recovering). */
+export const DEGRADED_EXTRA_BLOCKS = 4;

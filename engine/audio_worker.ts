@@ -49,8 +49,9 @@ async function startPortAudio(
     const blockBytes = init.ringShape.blockFrames * init.ringShape.channels * 4;
     const floats = control.floats;
     let last = 0;
-    callback = Deno.UnsafeCallback.threadSafe(STREAM_CALLBACK, (_input, output) => {
+    callback = Deno.UnsafeCallback.threadSafe(STREAM_CALLBACK, (_input, output, _f, _t, flags) => {
       const start = nowMs();
+      if (flags !== 0) Atomics.add(control.ints, I.DeviceXruns, 1);
       const slot = reader.next();
       if (slot >= 0) {
         const ring = rings[slot] as AudioRing;

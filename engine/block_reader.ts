@@ -79,6 +79,7 @@ export class BlockReader {
       if (otherReady && otherRing.has(block)) {
         if (otherRing.checksumOf(block) !== activeRing.checksumOf(block)) {
           Atomics.add(ints, I.Diverged, 1);
+          Atomics.store(ints, I.DivergedAt, block);
         }
       }
       this.#closeGap();

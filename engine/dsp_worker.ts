@@ -18,6 +18,7 @@ import { SynthParam } from "../dsp/params.ts";
 import { ControlBlock, F, H, I, nowMs } from "./_control.ts";
 import { SlotRenderer } from "./slot_renderer.ts";
 import {
+  DEGRADED_EXTRA_BLOCKS,
   type SlotInit,
   type SlotMessage,
   SNAPSHOT_BLOCK,
@@ -29,8 +30,6 @@ import { MiniSynth } from "../dsp/mini_synth.ts";
 
 /** Longest wait between heartbeats, in ms. */
 const IDLE_WAIT_MS = 10;
-/** Extra blocks rendered ahead while the engine is degraded (a slot recovering). */
-const DEGRADED_EXTRA_BLOCKS = 2;
 
 /** Thrown to unwind the render loop when this worker no longer owns its slot. */
 class Replaced extends Error {}

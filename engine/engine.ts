@@ -19,7 +19,12 @@ import type {
   SlotHealth,
   SlotStatus,
 } from "./control.ts";
-import { createSnapshotBuffer, type SlotInit, type SlotStart } from "./_slot_init.ts";
+import {
+  createSnapshotBuffer,
+  DEGRADED_EXTRA_BLOCKS,
+  type SlotInit,
+  type SlotStart,
+} from "./_slot_init.ts";
 import type { AudioInit, AudioMessage } from "./_audio_init.ts";
 import { type SlotEvent, SlotSupervisor } from "./supervisor.ts";
 import { clampParam, PARAM_SPECS } from "../dsp/params.ts";
@@ -313,8 +318,13 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const periodMs = blockFrames * 1000 / sampleRate;
   const leadMs = options.leadMs ?? defaultLeadMs(periodMs);
   const aheadBlocks = options.aheadBlocks ?? 1;
-  if (!(aheadBlocks >= 1 && aheadBlocks < RING_BLOCKS)) {
-    throw new RangeError(`ahead must be from 1 to ${RING_BLOCKS - 1} blocks, got ${aheadBlocks}`);
+  // Degraded mode renders DEGRADED_EXTRA_BLOCKS further; the block being
+  // played must never be overwritten, so ahead + extra stays below the ring.
+  const maxAhead = RING_BLOCKS - 1 - DEGRADED_EXTRA_BLOCKS;
+  if (!(Number.isInteger(aheadBlocks) && aheadBlocks >= 1 && aheadBlocks <= maxAhead)) {
+    throw new RangeError(
+      `ahead must be a whole number from 1 to ${maxAhead} blocks, got ${aheadBlocks}`,
+    );
   }
   const shape: RingShape = { capacity: RING_BLOCKS, blockFrames, channels: CHANNELS };
   const control = ControlBlock.create(periodMs);

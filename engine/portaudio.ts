@@ -48,7 +48,9 @@ export type PortAudioSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
  * objects.
  */
 export const STREAM_CALLBACK = {
-  parameters: ["usize", "usize", "usize", "usize", "usize", "usize"],
+  // input, output, frameCount, timeInfo, statusFlags, userData. Only output
+  // and statusFlags are read; u32 for the rest avoids a HeapNumber per call.
+  parameters: ["u32", "usize", "u32", "u32", "u32", "u32"],
   result: "i32",
 } as const satisfies Deno.UnsafeCallbackDefinition;
 

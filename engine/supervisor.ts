@@ -254,7 +254,7 @@ export class SlotSupervisor {
     const diverged = Atomics.load(this.#ints, I.Diverged);
     if (diverged !== this.#diverged) {
       this.#diverged = diverged;
-      this.#resyncStandby("slots diverged");
+      this.#resyncStandby(`slots diverged at block ${Atomics.load(this.#ints, I.DivergedAt)}`);
     }
     this.#respawnMissing();
     this.#updateDegraded(now);

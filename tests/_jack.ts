@@ -49,16 +49,17 @@ export function record(seconds: number, ports: readonly string[] = [CHRONUS_PORT
   const dir = Deno.makeTempDirSync({ prefix: "chronus-rec-" });
   const file = `${dir}/capture.wav`;
   const child = new Deno.Command("jack_rec", {
-    args: ["-f", file, "-d", String(seconds), "-b", "32", ...ports],
+    // A large ring buffer (-B, frames) so jack_rec's disk thread never drops periods.
+    args: ["-f", file, "-d", String(seconds), "-b", "32", "-B", "1048576", ...ports],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   const done = (async () => {
     try {
       const { success, stderr } = await child.output();
-      if (!success) {
-        throw new Error(`jack_rec failed: ${new TextDecoder().decode(stderr).trim()}`);
-      }
+      const messages = new TextDecoder().decode(stderr).trim();
+      if (!success) throw new Error(`jack_rec failed: ${messages}`);
+      if (/overrun/i.test(messages)) throw new Error(`jack_rec dropped audio: ${messages}`);
       return decodeWav(await Deno.readFile(file));
     } finally {
       await Deno.remove(dir, { recursive: true });
