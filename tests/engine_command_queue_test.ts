@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { seededRandom as random } from "./_random.ts";
 import { type Command, Opcode, type OpcodeValue } from "../engine/command.ts";
 import { CommandQueue, queueBytes } from "../engine/command_queue.ts";
 import {
@@ -26,18 +27,6 @@ function drainSeqs(queue: CommandQueue): number[] {
     queue.pop();
   }
   return seqs;
-}
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Start `url` as a module worker and wait for its one report. */

@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { seededRandom as prng } from "./_random.ts";
 import { Opcode } from "../engine/command.ts";
 import { PARAM_SPECS } from "../dsp/params.ts";
 import { ADDRESS_HELP, parseAddressLine } from "../repl/address_parser.ts";
@@ -8,18 +9,6 @@ import { firstParser, type LineParser, type ParseResult } from "../repl/line_par
 const SEED = 0x5eed_c0de;
 const PARSER_CASES = 20_000;
 const STREAM_CASES = 1_500;
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed from the case number. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   readonly #next: () => number;
