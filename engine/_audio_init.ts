@@ -30,6 +30,8 @@ export type AudioMessage =
     readonly backend: "portaudio" | "null";
     readonly device: string;
     readonly outputLatencyMs: number;
+    /** The audio thread got real-time (SCHED_FIFO) scheduling. */
+    readonly realtime: boolean;
   }
   /** The stream could not start; the engine falls back to `null`. */
   | { readonly type: "failed"; readonly error: string }

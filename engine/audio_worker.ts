@@ -20,6 +20,14 @@ import { ControlBlock, F, H, I, nowMs } from "./_control.ts";
 import { PA_CONTINUE, PortAudio, STREAM_CALLBACK } from "./portaudio.ts";
 import { addressOf, openLibc } from "./_libc.ts";
 import type { AudioInit, AudioMessage, AudioRequest } from "./_audio_init.ts";
+import { makeThreadRealtime } from "./_thread_priority.ts";
+
+/**
+ * SCHED_FIFO priority of the audio worker's thread, which runs the stream
+ * callback: above every normal thread (a respawning DSP worker's start-up
+ * burst must not delay it), below JACK's own server thread.
+ */
+const AUDIO_THREAD_PRIORITY = 60;
 
 function post(message: AudioMessage): void {
   self.postMessage(message);
@@ -34,6 +42,7 @@ async function startPortAudio(
   init: AudioInit,
   control: ControlBlock,
   rings: AudioRing[],
+  realtime: boolean,
 ): Promise<() => Promise<void>> {
   const pa = PortAudio.load();
   pa.initialize();
@@ -79,7 +88,13 @@ async function startPortAudio(
     const outputLatencyMs = pa.outputLatency(stream) * 1000;
     floats[F.OutputLatencyMs] = outputLatencyMs;
     pa.start(stream);
-    post({ type: "started", backend: "portaudio", device: device.name, outputLatencyMs });
+    post({
+      type: "started",
+      backend: "portaudio",
+      device: device.name,
+      outputLatencyMs,
+      realtime,
+    });
   } catch (error) {
     if (stream !== undefined) await pa.closeStream(stream);
     callback?.close();
@@ -102,7 +117,7 @@ async function startPortAudio(
 }
 
 /** Run the null backend's clock until the engine stops. Blocks this worker. */
-function runNullClock(control: ControlBlock, rings: AudioRing[]): void {
+function runNullClock(control: ControlBlock, rings: AudioRing[], realtime: boolean): void {
   const reader = new BlockReader(control, rings);
   const ints = control.ints;
   const periodMs = control.floats[F.PeriodMs] as number;
@@ -110,7 +125,7 @@ function runNullClock(control: ControlBlock, rings: AudioRing[]): void {
   const origin = nowMs();
   let blocks = 0;
   let last = 0;
-  post({ type: "started", backend: "null", device: "none", outputLatencyMs: 0 });
+  post({ type: "started", backend: "null", device: "none", outputLatencyMs: 0, realtime });
   while (Atomics.load(ints, I.Running) === 1) {
     const due = origin + blocks * periodMs;
     const wait = due - nowMs();
@@ -129,9 +144,11 @@ self.onmessage = async (event: MessageEvent<AudioInit>) => {
   const init = event.data;
   const control = ControlBlock.fromBuffer(init.control);
   const rings = init.rings.map((buffer) => AudioRing.fromBuffer(buffer, init.ringShape));
+  // The callback runs on this thread (PortAudio's own thread waits for it).
+  const realtime = makeThreadRealtime(AUDIO_THREAD_PRIORITY);
   if (init.backend === "null") {
     self.onmessage = null;
-    runNullClock(control, rings);
+    runNullClock(control, rings, realtime);
     post({ type: "stopped" });
     self.close();
     return;
@@ -139,7 +156,7 @@ self.onmessage = async (event: MessageEvent<AudioInit>) => {
   self.onmessage = null;
   let stop: () => Promise<void>;
   try {
-    stop = await startPortAudio(init, control, rings);
+    stop = await startPortAudio(init, control, rings, realtime);
   } catch (error) {
     post({ type: "failed", error: errorText(error) });
     self.close();

@@ -17,6 +17,8 @@ import { type ControlBlock, F, I, nowMs, SlotState } from "./_control.ts";
 const HURRY_FRACTION = 0.25;
 /** Longest the audio side waits for a late block, in ms. */
 const HURRY_MAX_MS = 0.5;
+/** Longest single sleep while waiting for a late block, in ms (a missed wake-up costs this). */
+const HURRY_POLL_MS = 0.1;
 
 /** Chooses, block by block, which ring the audio side plays. */
 export class BlockReader {
@@ -49,12 +51,16 @@ export class BlockReader {
     if (found !== -2) return found;
     // Neither ring has it yet (the device called early, e.g. catching up after
     // a late period): ask the workers to render it now and wait briefly.
+    // A worker that publishes the block clears `I.Hurry` and wakes us, so
+    // this thread sleeps (it may be real-time: polling would starve the
+    // very worker it waits for).
     const ints = this.#ints;
     Atomics.store(ints, I.Hurry, block);
     Atomics.notify(ints, I.Played);
     const deadline = nowMs() + this.#hurryMs;
-    while (nowMs() < deadline) {
-      Atomics.wait(ints, I.Hurry, block, 0.02);
+    for (let left = this.#hurryMs; left > 0; left = deadline - nowMs()) {
+      if (Atomics.load(ints, I.Hurry) !== block) Atomics.store(ints, I.Hurry, block);
+      Atomics.wait(ints, I.Hurry, block, left < HURRY_POLL_MS ? left : HURRY_POLL_MS);
       const late = this.#choose(block);
       if (late !== -2) {
         Atomics.add(ints, I.Rescued, 1);

@@ -61,6 +61,11 @@ export interface EngineStatus {
   readonly lateCommands: number;
   /** Output latency reported by the device, in ms (0 for null/offline). */
   readonly outputLatencyMs: number;
+  /**
+   * The audio thread runs with real-time (SCHED_FIFO) scheduling. Without it
+   * (no CAP_SYS_NICE or RLIMIT_RTPRIO) a busy machine can delay the callback.
+   */
+  readonly realtimeAudio: boolean;
   /** Main isolate heap in use, in bytes. */
   readonly heapBytes: number;
 }

@@ -123,10 +123,11 @@ function run(init: SlotInit): void {
     synth.loadState(state);
     renderer.appliedSeq = snapshot[SNAPSHOT_SEQ] as number;
     renderer.discardBefore = next * ring.blockFrames;
-    post({ type: "restored", slot, block: next });
   }
   ring.resetTo(next);
   Atomics.store(ints, I.Begun + slot, next);
+  // Only now: until the ring is reset, the blocks in it are the previous worker's.
+  if (init.start.kind === "restore") post({ type: "restored", slot, block: next });
 
   while (Atomics.load(ints, I.Running) === 1 && owns()) {
     Atomics.add(ints, I.Heartbeat + slot, 1);
@@ -166,6 +167,11 @@ function run(init: SlotInit): void {
     const elapsed = performance.now() - started;
     if (!owns()) break;
     ring.publish(next, elapsed, renderer.appliedSeq);
+    if (Atomics.load(ints, I.Hurry) === next) {
+      // The audio side is waiting for exactly this block: wake it.
+      Atomics.store(ints, I.Hurry, -1);
+      Atomics.notify(ints, I.Hurry);
+    }
     Atomics.store(ints, I.Late + slot, renderer.lateCommands);
     control.record(histogram, elapsed);
     floats[F.Load + slot] = (floats[F.Load + slot] as number) * 0.99 + 0.01 * elapsed / periodMs;

@@ -87,6 +87,7 @@ export class Engine implements EngineControl {
   readonly #audio: Worker;
   #backend: BackendName;
   #device: string;
+  readonly #realtimeAudio: boolean;
   #seq = 0;
   #stopped = false;
   readonly #params: number[];
@@ -102,6 +103,7 @@ export class Engine implements EngineControl {
     audio: Worker;
     backend: BackendName;
     device: string;
+    realtimeAudio: boolean;
     params: number[];
   }) {
     this.#params = parts.params;
@@ -114,6 +116,7 @@ export class Engine implements EngineControl {
     this.#audio = parts.audio;
     this.#backend = parts.backend;
     this.#device = parts.device;
+    this.#realtimeAudio = parts.realtimeAudio;
   }
 
   /** Sequence number the next command will get. */
@@ -234,6 +237,7 @@ export class Engine implements EngineControl {
       blocksPlayed: Atomics.load(ints, I.BlocksPlayed),
       lateCommands: Atomics.load(ints, I.Late) + Atomics.load(ints, I.Late + 1),
       outputLatencyMs: floats[F.OutputLatencyMs] as number,
+      realtimeAudio: this.#realtimeAudio,
       heapBytes: Deno.memoryUsage().heapUsed,
     };
   }
@@ -389,6 +393,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     audio: worker,
     backend: message.backend,
     device: message.device,
+    realtimeAudio: message.realtime,
     params,
   });
 }

@@ -104,6 +104,7 @@ export class OfflineEngine implements EngineControl {
       blocksPlayed: this.#blocks,
       lateCommands: this.#renderer.lateCommands,
       outputLatencyMs: 0,
+      realtimeAudio: false,
       heapBytes: Deno.memoryUsage().heapUsed,
     };
   }

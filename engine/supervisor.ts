@@ -56,6 +56,11 @@ interface SlotRecord {
   bound: boolean;
   /** When the worker was spawned (performance.now()). */
   spawnedAt: number;
+  /**
+   * The block a restoring worker restarted from, once it reports it; until
+   * then the ring still holds the previous worker's blocks, which prove nothing.
+   */
+  restoredFrom: number;
 }
 
 /** A spawned worker that has not bound within this many ms is replaced. */
@@ -63,6 +68,9 @@ const START_TIMEOUT_MS = 10000;
 
 /** Degraded mode lasts this long after both slots are ready again, in ms. */
 const DEGRADED_HOLD_MS = 500;
+
+/** Heartbeat timeout of a slot whose partner is not ready (so replacing it means silence), in ms. */
+const LAST_SLOT_HANG_MS = 1000;
 
 /** How often the supervisor checks heartbeats and restores, in ms. */
 const POLL_MS = 5;
@@ -92,6 +100,7 @@ export class SlotSupervisor {
       accepting: false,
       bound: false,
       spawnedAt: 0,
+      restoredFrom: -1,
     }));
   }
 
@@ -161,6 +170,7 @@ export class SlotSupervisor {
     record.bound = false;
     record.accepting = false;
     record.spawnedAt = performance.now();
+    record.restoredFrom = -1;
     record.heartbeat = Atomics.load(this.#ints, I.Heartbeat + slot);
     record.heartbeatAt = performance.now();
     record.late = Atomics.load(this.#ints, I.Late + slot);
@@ -194,6 +204,7 @@ export class SlotSupervisor {
       Atomics.store(this.#ints, I.SnapSource, source);
       Atomics.store(this.#ints, I.SnapRequest, begun + 1);
     } else if (message.type === "restored") {
+      record.restoredFrom = message.block;
       this.#emit("restored", slot, `from a snapshot at block ${message.block}`);
     }
   }
@@ -236,10 +247,15 @@ export class SlotSupervisor {
         continue;
       }
       const beat = Atomics.load(this.#ints, I.Heartbeat + slot);
+      // Replacing the only slot that plays would cost a gap: a slot whose
+      // partner is not ready is given much longer, since a busy machine can
+      // delay a healthy worker's heartbeat by tens of milliseconds.
+      const partnerReady = Atomics.load(this.#ints, I.Health + 1 - slot) === SlotState.Ready;
+      const hangMs = partnerReady ? this.#hangMs : Math.max(this.#hangMs, LAST_SLOT_HANG_MS);
       if (beat !== record.heartbeat) {
         record.heartbeat = beat;
         record.heartbeatAt = now;
-      } else if (now - record.heartbeatAt > this.#hangMs) {
+      } else if (now - record.heartbeatAt > hangMs) {
         this.#fail(slot, `hung (no heartbeat for ${Math.round(now - record.heartbeatAt)} ms)`);
         continue;
       }
@@ -302,10 +318,12 @@ export class SlotSupervisor {
   /** A restoring slot is ready once its newest block matches the healthy slot's. */
   #checkRestored(slot: number): void {
     const other = 1 - slot;
+    const from = (this.#slots[slot] as SlotRecord).restoredFrom;
+    if (from < 0) return;
     const ring = this.#options.rings[slot] as AudioRing;
     const healthy = this.#options.rings[other] as AudioRing;
     const newest = ring.written - 1;
-    if (newest < 0 || newest < Atomics.load(this.#ints, I.Played)) return;
+    if (newest < from || newest < Atomics.load(this.#ints, I.Played)) return;
     if (!ring.has(newest) || !healthy.has(newest)) return;
     if (ring.checksumOf(newest) === healthy.checksumOf(newest)) {
       Atomics.store(this.#ints, I.Health + slot, SlotState.Ready);

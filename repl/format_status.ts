@@ -48,7 +48,7 @@ function gapText(gap: number): string {
  * // *slot 0  active     gen 1  rendered 9000  fill 3  load 12%
  * //  slot 1  standby    gen 2  rendered 8998  fill 3  load 11%
  * // failovers 1  last gap 0 samples  underruns 0  late commands 0  blocks played 9001
- * // output latency 5.8 ms  heap 12.3 MiB
+ * // output latency 5.8 ms  audio thread real-time  heap 12.3 MiB
  * ```
  */
 export function formatStatus(status: EngineStatus): string {
@@ -68,8 +68,10 @@ export function formatStatus(status: EngineStatus): string {
       `late commands ${num(status.lateCommands)}`,
       `blocks played ${num(status.blocksPlayed)}`,
     ].join("  "),
-    `output latency ${num(status.outputLatencyMs, 1)} ms  heap ${
-      num(status.heapBytes / MIB, 1)
-    } MiB`,
+    [
+      `output latency ${num(status.outputLatencyMs, 1)} ms`,
+      `audio thread ${status.realtimeAudio ? "real-time" : "normal priority"}`,
+      `heap ${num(status.heapBytes / MIB, 1)} MiB`,
+    ].join("  "),
   ].join("\n");
 }

@@ -24,6 +24,7 @@ const STATUS: EngineStatus = {
   blocksPlayed: 98760,
   lateCommands: 1,
   outputLatencyMs: 5.84,
+  realtimeAudio: true,
   heapBytes: 25 * 1024 * 1024,
 };
 
