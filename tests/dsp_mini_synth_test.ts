@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { MINI_SYNTH_STATE_SIZE, MINI_SYNTH_STATE_TAG, MiniSynth } from "../dsp/mini_synth.ts";
 import { adsrSegmentFrames } from "../dsp/adsr.ts";
 import { PARAM_COUNT, PARAM_SPECS, SynthParam } from "../dsp/params.ts";
-import { Session } from "node:inspector";
+import { sampledAllocation } from "./_alloc.ts";
 import { deinterleave, isSilent, magnitudeSpectrum, peakFrequency, rms } from "./_spectrum.ts";
 
 const RATE = 48000;
@@ -300,46 +300,6 @@ function renderScenario(synth: MiniSynth, block: Float32Array, blocks: number): 
     synth.setParam(SynthParam.Gate, (b >> 9) & 1);
     synth.render(block, 50, BLOCK);
   }
-}
-
-/** Bytes allocated by frames of `fn` while it runs, from V8's sampling heap profiler. */
-async function sampledAllocation(fn: () => void, frameName: string): Promise<number> {
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<unknown>((resolve, reject) =>
-      session.post(method, params, (err, res) => err ? reject(err) : resolve(res))
-    );
-  try {
-    await post("HeapProfiler.enable");
-    await post("HeapProfiler.startSampling", {
-      samplingInterval: 64,
-      includeObjectsCollectedByMinorGC: true,
-      includeObjectsCollectedByMajorGC: true,
-    });
-    fn();
-    const { profile } = await post("HeapProfiler.stopSampling") as {
-      profile: { head: SamplingNode };
-    };
-    let bytes = 0;
-    const walk = (node: SamplingNode, inside: boolean): void => {
-      const here = inside || node.callFrame.functionName === frameName;
-      if (here) bytes += node.selfSize;
-      for (const child of node.children) walk(child, here);
-    };
-    walk(profile.head, false);
-    return bytes;
-  } finally {
-    await post("HeapProfiler.disable");
-    session.disconnect();
-  }
-}
-
-/** A node of a V8 sampling heap profile. */
-interface SamplingNode {
-  readonly callFrame: { readonly functionName: string };
-  readonly selfSize: number;
-  readonly children: readonly SamplingNode[];
 }
 
 Deno.test("MiniSynth.render allocates nothing in steady state (V8 heap sampling)", async () => {
