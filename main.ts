@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { type EngineEvent, startEngine } from "./engine/engine.ts";
 import { OfflineEngine } from "./engine/offline.ts";
 import { encodeWav } from "./engine/wav.ts";
-import { PortAudio } from "./engine/portaudio.ts";
+import { NO_DEVICE_HINT, PortAudio } from "./engine/portaudio.ts";
 import type { EngineControl } from "./engine/control.ts";
 import {
   HELP_TEXT,
@@ -138,7 +138,7 @@ function listDevices(): void {
   try {
     console.log(pa.versionText());
     const devices = pa.devices();
-    if (devices.length === 0) console.log("no audio devices");
+    if (devices.length === 0) console.log(`no audio devices (${NO_DEVICE_HINT})`);
     for (const d of devices) {
       console.log(
         `${

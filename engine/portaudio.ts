@@ -9,6 +9,8 @@
  * @module
  */
 
+import { quietAlsa, type Unquiet, withQuietJack } from "./_probe_noise.ts";
+
 /** Candidate file names of the PortAudio shared library, tried in order. */
 export const PORTAUDIO_LIBRARY_NAMES = ["libportaudio.so.2", "libportaudio.so"] as const;
 
@@ -66,6 +68,10 @@ export const PA_CONTINUE = 0;
 export const PA_HOST_API_JACK = 12;
 
 /** A PortAudio error, carrying PortAudio's code and text. */
+/** What to try when PortAudio finds no device: on a machine without a card, a JACK server. */
+export const NO_DEVICE_HINT =
+  "no sound card, or no JACK server running? try: jackd -d dummy -r 48000 -p 128";
+
 export class PortAudioError extends Error {
   /** PortAudio's numeric error code (negative). */
   readonly code: number;
@@ -149,6 +155,7 @@ function cString(ptr: Deno.PointerValue): string {
 export class PortAudio {
   readonly #lib: Deno.DynamicLibrary<typeof SYMBOLS>;
   #initialized = false;
+  #unquietAlsa: Unquiet | undefined;
 
   private constructor(lib: Deno.DynamicLibrary<typeof SYMBOLS>) {
     this.#lib = lib;
@@ -196,7 +203,16 @@ export class PortAudio {
 
   /** Initialise PortAudio (scans host APIs and devices). */
   initialize(): void {
-    this.check("Pa_Initialize", this.#lib.symbols.Pa_Initialize());
+    // PortAudio probes ALSA's configured devices and the JACK server, and
+    // both libraries print lines of complaints about what is not there.
+    this.#unquietAlsa ??= quietAlsa();
+    try {
+      this.check("Pa_Initialize", withQuietJack(() => this.#lib.symbols.Pa_Initialize()));
+    } catch (error) {
+      this.#unquietAlsa();
+      this.#unquietAlsa = undefined;
+      throw error;
+    }
     this.#initialized = true;
   }
 
@@ -204,7 +220,12 @@ export class PortAudio {
   terminate(): void {
     if (!this.#initialized) return;
     this.#initialized = false;
-    this.check("Pa_Terminate", this.#lib.symbols.Pa_Terminate());
+    try {
+      this.check("Pa_Terminate", this.#lib.symbols.Pa_Terminate());
+    } finally {
+      this.#unquietAlsa?.();
+      this.#unquietAlsa = undefined;
+    }
   }
 
   /** Unload the library. */
@@ -277,7 +298,9 @@ export class PortAudio {
   findOutputDevice(choice?: string): DeviceInfo {
     const outputs = this.devices().filter((d) => d.maxOutputChannels > 0);
     const names = outputs.map((d) => `${d.index}: ${d.name} (${d.hostApiName})`).join(", ");
-    if (outputs.length === 0) throw new RangeError("no audio output device found");
+    if (outputs.length === 0) {
+      throw new RangeError(`no audio output device found (${NO_DEVICE_HINT})`);
+    }
     let found: DeviceInfo | undefined;
     if (choice === undefined || choice === "") {
       const jack = this.hostApis().find((api) => api.type === PA_HOST_API_JACK);
