@@ -59,6 +59,13 @@ export const I = {
   DivergedAt: 26,
   /** Callbacks in which the device reported an xrun (PortAudio status flags). */
   DeviceXruns: 27,
+  /**
+   * Heap probe request counter: when it changes, the audio worker and each
+   * DSP worker write their isolate's heap use into `F.Heap` (benchmarks).
+   */
+  HeapProbe: 28,
+  /** The stamp lock (see `_stamp_lock.ts`): 0 free, 1 held. */
+  StampLock: 29,
 } as const;
 const INT32_COUNT = 32;
 
@@ -74,6 +81,8 @@ export const F = {
   OutputLatencyMs: 3,
   /** Per-slot exponential mean of render time / period (2 entries). */
   Load: 4,
+  /** Heap in use, in bytes, at the last heap probe (3 entries: audio worker, slot 0, slot 1). */
+  Heap: 6,
 } as const;
 const FLOAT64_COUNT = 16;
 

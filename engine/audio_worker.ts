@@ -58,8 +58,13 @@ async function startPortAudio(
     const blockBytes = init.ringShape.blockFrames * init.ringShape.channels * 4;
     const floats = control.floats;
     let last = 0;
+    let heapProbe = Atomics.load(control.ints, I.HeapProbe);
     callback = Deno.UnsafeCallback.threadSafe(STREAM_CALLBACK, (_input, output, _f, _t, flags) => {
       const start = nowMs();
+      if (Atomics.load(control.ints, I.HeapProbe) !== heapProbe) {
+        heapProbe = Atomics.load(control.ints, I.HeapProbe);
+        floats[F.Heap] = Deno.memoryUsage().heapUsed; // benchmarks only; allocates a little
+      }
       if (flags !== 0) Atomics.add(control.ints, I.DeviceXruns, 1);
       const slot = reader.next();
       if (slot >= 0) {
@@ -125,12 +130,17 @@ function runNullClock(control: ControlBlock, rings: AudioRing[], realtime: boole
   const origin = nowMs();
   let blocks = 0;
   let last = 0;
+  let heapProbe = Atomics.load(ints, I.HeapProbe);
   post({ type: "started", backend: "null", device: "none", outputLatencyMs: 0, realtime });
   while (Atomics.load(ints, I.Running) === 1) {
     const due = origin + blocks * periodMs;
     const wait = due - nowMs();
     if (wait > 0) Atomics.wait(sleeper, 0, 0, wait);
     const start = nowMs();
+    if (Atomics.load(ints, I.HeapProbe) !== heapProbe) {
+      heapProbe = Atomics.load(ints, I.HeapProbe);
+      control.floats[F.Heap] = Deno.memoryUsage().heapUsed; // benchmarks only
+    }
     const slot = reader.next();
     reader.advance(slot, start);
     if (last > 0) control.record(H.Period, start - last);

@@ -17,6 +17,7 @@ import { FaultKind, Opcode } from "./command.ts";
 import { SynthParam } from "../dsp/params.ts";
 import { ControlBlock, F, H, I, nowMs } from "./_control.ts";
 import { SlotRenderer } from "./slot_renderer.ts";
+import { beginBlock } from "./_stamp_lock.ts";
 import {
   DEGRADED_EXTRA_BLOCKS,
   type SlotInit,
@@ -129,8 +130,14 @@ function run(init: SlotInit): void {
   // Only now: until the ring is reset, the blocks in it are the previous worker's.
   if (init.start.kind === "restore") post({ type: "restored", slot, block: next });
 
+  let heapProbe = Atomics.load(ints, I.HeapProbe);
   while (Atomics.load(ints, I.Running) === 1 && owns()) {
     Atomics.add(ints, I.Heartbeat + slot, 1);
+    if (Atomics.load(ints, I.HeapProbe) !== heapProbe) {
+      // Benchmarks only: this one call allocates a little.
+      heapProbe = Atomics.load(ints, I.HeapProbe);
+      floats[F.Heap + 1 + slot] = Deno.memoryUsage().heapUsed;
+    }
     if (Atomics.load(ints, I.SnapSource) === slot) {
       const request = Atomics.load(ints, I.SnapRequest);
       if (request >= 0 && next >= request) {
@@ -161,7 +168,7 @@ function run(init: SlotInit): void {
         continue;
       }
     }
-    Atomics.store(ints, I.Begun + slot, next + 1);
+    beginBlock(ints, slot, next + 1, nowMs);
     const started = performance.now();
     renderer.renderBlock(next, views[next & (ring.capacity - 1)] as Float32Array);
     const elapsed = performance.now() - started;

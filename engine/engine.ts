@@ -27,6 +27,7 @@ import {
 } from "./_slot_init.ts";
 import type { AudioInit, AudioMessage } from "./_audio_init.ts";
 import { type SlotEvent, SlotSupervisor } from "./supervisor.ts";
+import { lockStamp, unlockStamp } from "./_stamp_lock.ts";
 import { clampParam, PARAM_SPECS } from "../dsp/params.ts";
 
 /** Default sample rate in Hz. */
@@ -144,10 +145,17 @@ export class Engine implements EngineControl {
         throw new Error(`slot ${slot} command queue is full (${queue.size} waiting), try again`);
       }
     }
-    const frame = this.#stampBlock() * this.blockFrames;
-    for (const spec of specs) {
-      const command: Command = { ...spec, frame, seq: this.#seq++ };
-      for (const slot of slots) (this.#queues[slot] as CommandQueue).push(command);
+    // Stamp and push under the stamp lock, so no slot begins the stamped block in between.
+    const ints = this.control.ints;
+    lockStamp(ints);
+    try {
+      const frame = this.#stampBlock() * this.blockFrames;
+      for (const spec of specs) {
+        const command: Command = { ...spec, frame, seq: this.#seq++ };
+        for (const slot of slots) (this.#queues[slot] as CommandQueue).push(command);
+      }
+    } finally {
+      unlockStamp(ints);
     }
   }
 
@@ -182,6 +190,27 @@ export class Engine implements EngineControl {
   /** Absolute time the watched command's block was handed over; 0 while pending. */
   get watchedHandedMs(): number {
     return this.control.floats[F.WatchHandedMs] as number;
+  }
+
+  /**
+   * Heap in use, in bytes, of the audio worker's and each DSP worker's
+   * isolate, read by the workers themselves at their next block (for
+   * benchmarks: the read allocates a little). NaN for a worker that did not
+   * answer within `timeoutMs`.
+   */
+  async workerHeaps(timeoutMs = 1000): Promise<{ audio: number; slots: number[] }> {
+    const floats = this.control.floats;
+    for (let i = 0; i < 3; i++) floats[F.Heap + i] = NaN;
+    Atomics.add(this.control.ints, I.HeapProbe, 1);
+    const deadline = performance.now() + timeoutMs;
+    const answered = () => [0, 1, 2].every((i) => Number.isFinite(floats[F.Heap + i]));
+    while (!answered() && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return {
+      audio: floats[F.Heap] as number,
+      slots: [floats[F.Heap + 1] as number, floats[F.Heap + 2] as number],
+    };
   }
 
   /** Inject a fault into the active or standby slot. */
