@@ -64,7 +64,7 @@ export const I = {
    * DSP worker write their isolate's heap use into `F.Heap` (benchmarks).
    */
   HeapProbe: 28,
-  /** The stamp lock (see `_stamp_lock.ts`): 0 free, 1 held. */
+  /** Per-slot stamp lock (2 entries, see `_stamp_lock.ts`): 0 free, 1 held. */
   StampLock: 29,
 } as const;
 const INT32_COUNT = 32;

@@ -168,7 +168,7 @@ function run(init: SlotInit): void {
         continue;
       }
     }
-    beginBlock(ints, slot, next + 1, nowMs);
+    beginBlock(ints, slot, next + 1);
     const started = performance.now();
     renderer.renderBlock(next, views[next & (ring.capacity - 1)] as Float32Array);
     const elapsed = performance.now() - started;
