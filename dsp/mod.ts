@@ -9,6 +9,10 @@
  * - {@linkcode SineOscillator}, {@linkcode SvfLowpass}, {@linkcode Adsr},
  *   {@linkcode ParamSmoother}: its building blocks.
  * - {@linkcode SynthParam}, {@linkcode PARAM_SPECS}: the parameter table.
+ * - Effects: {@linkcode Saturator}, {@linkcode Chorus}, {@linkcode StereoDelay},
+ *   {@linkcode Reverb} (8-line FDN), {@linkcode Compressor}; master safety:
+ *   {@linkcode OutputGuard} (NaN/Infinity/runaway/DC → silence and a fault
+ *   count) and {@linkcode SafetyLimiter} (never above -0.3 dBFS).
  *
  * @example
  * ```ts
@@ -29,3 +33,10 @@ export * from "./sine.ts";
 export * from "./adsr.ts";
 export * from "./svf_lowpass.ts";
 export * from "./mini_synth.ts";
+export * from "./saturation.ts";
+export * from "./chorus.ts";
+export * from "./delay.ts";
+export * from "./reverb.ts";
+export * from "./compressor.ts";
+export * from "./output_guard.ts";
+export * from "./limiter.ts";
