@@ -9,6 +9,10 @@
  * - {@linkcode SineOscillator}, {@linkcode SvfLowpass}, {@linkcode Adsr},
  *   {@linkcode ParamSmoother}: its building blocks.
  * - {@linkcode SynthParam}, {@linkcode PARAM_SPECS}: the parameter table.
+ * - Filters, envelopes, modulation: {@linkcode SvfFilter} (low/high/band-pass,
+ *   notch), {@linkcode LadderFilter} (24 dB/octave), {@linkcode Envelope}
+ *   (ADSR/AR, curves, legato), {@linkcode Lfo} (incl. tempo sync and
+ *   sample-and-hold), {@linkcode ModMatrix}.
  * - Effects: {@linkcode Saturator}, {@linkcode Chorus}, {@linkcode StereoDelay},
  *   {@linkcode Reverb} (8-line FDN), {@linkcode Compressor}; master safety:
  *   {@linkcode OutputGuard} (NaN/Infinity/runaway/DC → silence and a fault
@@ -40,3 +44,8 @@ export * from "./reverb.ts";
 export * from "./compressor.ts";
 export * from "./output_guard.ts";
 export * from "./limiter.ts";
+export * from "./svf.ts";
+export * from "./ladder.ts";
+export * from "./envelope.ts";
+export * from "./lfo.ts";
+export * from "./mod_matrix.ts";
