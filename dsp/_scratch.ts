@@ -5,7 +5,9 @@
  * takes or returns a double (V8 boxes, i.e. allocates, a double crossing a
  * call it did not inline). Smoothed parameters are therefore filled into
  * scratch buffers a block at a time, and the loops use only arithmetic,
- * typed arrays and Math builtins.
+ * typed arrays and Math builtins. Also: a conditional that mixes an
+ * imported or module-level constant with a computed double (`x > MIN ? x :
+ * MIN`) boxes the double in V8; loops use literals there, pinned by tests.
  *
  * @module
  */
