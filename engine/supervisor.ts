@@ -66,6 +66,13 @@ interface SlotRecord {
 /** A spawned worker that has not bound within this many ms is replaced. */
 const START_TIMEOUT_MS = 10000;
 
+/**
+ * How long the first two workers may take to start, in ms. Longer than a
+ * respawn: under `deno test` the first spawn type-checks the worker's module
+ * graph, which takes over 10 s on a busy 2-core machine with a cold cache.
+ */
+const FIRST_START_MS = 60000;
+
 /** Degraded mode lasts this long after both slots are ready again, in ms. */
 const DEGRADED_HOLD_MS = 500;
 
@@ -110,8 +117,9 @@ export class SlotSupervisor {
       new Promise<void>((resolve, reject) => {
         const worker = this.#spawn(slot, { kind: "fresh", startBlock: 0, params: [] });
         const timeout = setTimeout(
-          () => reject(new Error(`DSP slot ${slot} did not start`)),
-          10000,
+          () =>
+            reject(new Error(`DSP slot ${slot} did not start within ${FIRST_START_MS / 1000} s`)),
+          FIRST_START_MS,
         );
         worker.addEventListener("message", (event: MessageEvent<SlotMessage>) => {
           if (event.data.type === "bound") {
