@@ -9,6 +9,9 @@
  * - {@linkcode SineOscillator}, {@linkcode SvfLowpass}, {@linkcode Adsr},
  *   {@linkcode ParamSmoother}: its building blocks.
  * - {@linkcode SynthParam}, {@linkcode PARAM_SPECS}: the parameter table.
+ * - Sources: {@linkcode Oscillator} (band-limited saw/pulse/triangle with
+ *   windowed-sinc BLEP/BLAMP, sub, hard sync, FM), {@linkcode UnisonOscillator},
+ *   {@linkcode Noise} (white/pink/brown, seeded).
  * - Filters, envelopes, modulation: {@linkcode SvfFilter} (low/high/band-pass,
  *   notch), {@linkcode LadderFilter} (24 dB/octave), {@linkcode Envelope}
  *   (ADSR/AR, curves, legato), {@linkcode Lfo} (incl. tempo sync and
@@ -49,3 +52,6 @@ export * from "./ladder.ts";
 export * from "./envelope.ts";
 export * from "./lfo.ts";
 export * from "./mod_matrix.ts";
+export * from "./oscillator.ts";
+export * from "./unison.ts";
+export * from "./noise.ts";
