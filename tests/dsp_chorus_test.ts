@@ -9,24 +9,12 @@ import {
 } from "../dsp/chorus.ts";
 import { DEFAULT_SMOOTHING_MS, smootherCoefficient } from "../dsp/smoother.ts";
 import { sampledAllocation } from "./_alloc.ts";
+import { processInBlocks } from "./_stereo_blocks.ts";
 import { seededRandom } from "./_random.ts";
 import { deinterleave, maxAbs } from "./_spectrum.ts";
 
 const RATE = 48000;
 const BLOCK = 128;
-
-/** Run `chorus.process` over `buf` in blocks of BLOCK, each split at a random frame. */
-function processInBlocks(chorus: Chorus, buf: Float32Array, seed = 1): void {
-  const rand = seededRandom(seed);
-  const frames = buf.length / 2;
-  for (let b0 = 0; b0 < frames; b0 += BLOCK) {
-    const n = Math.min(BLOCK, frames - b0);
-    const block = buf.subarray(2 * b0, 2 * (b0 + n));
-    const k = Math.floor(rand() * (n + 1));
-    chorus.process(block, 0, k);
-    chorus.process(block, k, n);
-  }
-}
 
 Deno.test("chorusDelayMs sweeps base ± depth·max depth and clamps the depth", () => {
   assert.equal(chorusDelayMs(0, 1), CHORUS_BASE_MS);

@@ -6,24 +6,12 @@ import {
   compressorGain,
 } from "../dsp/compressor.ts";
 import { sampledAllocation } from "./_alloc.ts";
+import { processInBlocks } from "./_stereo_blocks.ts";
 import { seededRandom } from "./_random.ts";
 import { dbToGain, deinterleave, gainToDb, maxAbs, toneAmplitude } from "./_spectrum.ts";
 
 const RATE = 48000;
 const BLOCK = 128;
-
-/** Run `comp.process` over `buf` in blocks of BLOCK, each split at a random frame. */
-function processInBlocks(comp: Compressor, buf: Float32Array, seed = 1): void {
-  const rand = seededRandom(seed);
-  const frames = buf.length / 2;
-  for (let b0 = 0; b0 < frames; b0 += BLOCK) {
-    const n = Math.min(BLOCK, frames - b0);
-    const block = buf.subarray(2 * b0, 2 * (b0 + n));
-    const k = Math.floor(rand() * (n + 1));
-    comp.process(block, 0, k);
-    comp.process(block, k, n);
-  }
-}
 
 /** A stereo square wave (constant |x|, so a constant detector level) of amplitude `amp`. */
 function square(amp: number, frames: number): Float32Array {

@@ -7,24 +7,12 @@ import {
   tempoSyncMs,
 } from "../dsp/delay.ts";
 import { sampledAllocation } from "./_alloc.ts";
+import { processInBlocks } from "./_stereo_blocks.ts";
 import { seededRandom } from "./_random.ts";
 import { deinterleave, maxAbs } from "./_spectrum.ts";
 
 const RATE = 48000;
 const BLOCK = 128;
-
-/** Run `delay.process` over `buf` in blocks of BLOCK, each split at a random frame. */
-function processInBlocks(delay: StereoDelay, buf: Float32Array, seed = 1): void {
-  const rand = seededRandom(seed);
-  const frames = buf.length / 2;
-  for (let b0 = 0; b0 < frames; b0 += BLOCK) {
-    const n = Math.min(BLOCK, frames - b0);
-    const block = buf.subarray(2 * b0, 2 * (b0 + n));
-    const k = Math.floor(rand() * (n + 1));
-    delay.process(block, 0, k);
-    delay.process(block, k, n);
-  }
-}
 
 /** A stereo buffer of `frames` frames, silent but for (left, right) at frame `at`. */
 function impulse(frames: number, at: number, left = 1, right = left): Float32Array {

@@ -7,6 +7,7 @@ import { StereoDelay } from "../dsp/delay.ts";
 import { Reverb } from "../dsp/reverb.ts";
 import { Saturator } from "../dsp/saturation.ts";
 import { sampledAllocation } from "./_alloc.ts";
+import { processInBlocks } from "./_stereo_blocks.ts";
 import { seededRandom } from "./_random.ts";
 import { dbToGain, deinterleave, maxAbs } from "./_spectrum.ts";
 
@@ -14,23 +15,6 @@ const RATE = 48000;
 const BLOCK = 128;
 /** +20 dB: ten times full scale. */
 const HOT = dbToGain(20);
-
-/** Run `process` over `buf` in blocks of BLOCK, each split at a random frame. */
-function processInBlocks(
-  fx: { process(buf: Float32Array, start: number, end: number): void },
-  buf: Float32Array,
-  seed = 1,
-): void {
-  const rand = seededRandom(seed);
-  const frames = buf.length / 2;
-  for (let b0 = 0; b0 < frames; b0 += BLOCK) {
-    const n = Math.min(BLOCK, frames - b0);
-    const block = buf.subarray(2 * b0, 2 * (b0 + n));
-    const k = Math.floor(rand() * (n + 1));
-    fx.process(block, 0, k);
-    fx.process(block, k, n);
-  }
-}
 
 /** Interleaved stereo buffer of `frames` frames from per-frame functions of the frame index. */
 function stereo(frames: number, left: (n: number) => number, right = left): Float32Array {

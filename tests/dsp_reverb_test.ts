@@ -2,24 +2,12 @@ import assert from "node:assert/strict";
 import { Reverb, REVERB_MAX_RT60, REVERB_MIN_RT60, reverbRt60 } from "../dsp/reverb.ts";
 import { DEFAULT_SMOOTHING_MS, smootherCoefficient } from "../dsp/smoother.ts";
 import { sampledAllocation } from "./_alloc.ts";
+import { processInBlocks } from "./_stereo_blocks.ts";
 import { seededRandom } from "./_random.ts";
 import { deinterleave, maxAbs, rms } from "./_spectrum.ts";
 
 const RATE = 48000;
 const BLOCK = 128;
-
-/** Run `reverb.process` over `buf` in blocks of BLOCK, each split at a random frame. */
-function processInBlocks(reverb: Reverb, buf: Float32Array, seed = 1): void {
-  const rand = seededRandom(seed);
-  const frames = buf.length / 2;
-  for (let b0 = 0; b0 < frames; b0 += BLOCK) {
-    const n = Math.min(BLOCK, frames - b0);
-    const block = buf.subarray(2 * b0, 2 * (b0 + n));
-    const k = Math.floor(rand() * (n + 1));
-    reverb.process(block, 0, k);
-    reverb.process(block, k, n);
-  }
-}
 
 /** Stereo impulse response of `frames` frames (unit impulse in both channels at frame 0). */
 function impulseResponse(reverb: Reverb, frames: number): Float32Array {

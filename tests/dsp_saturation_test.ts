@@ -8,6 +8,7 @@ import {
   saturatorCompensation,
 } from "../dsp/saturation.ts";
 import { sampledAllocation } from "./_alloc.ts";
+import { processInBlocks } from "./_stereo_blocks.ts";
 import { seededRandom } from "./_random.ts";
 import {
   BH_MAIN_LOBE_BINS,
@@ -20,19 +21,6 @@ import {
 
 const RATE = 48000;
 const BLOCK = 128;
-
-/** Run `sat.process` over `buf` in blocks of BLOCK, each split at a random frame. */
-function processInBlocks(sat: Saturator, buf: Float32Array, seed = 1): void {
-  const rand = seededRandom(seed);
-  const frames = buf.length / 2;
-  for (let b0 = 0; b0 < frames; b0 += BLOCK) {
-    const n = Math.min(BLOCK, frames - b0);
-    const block = buf.subarray(2 * b0, 2 * (b0 + n));
-    const k = Math.floor(rand() * (n + 1));
-    sat.process(block, 0, k);
-    sat.process(block, k, n);
-  }
-}
 
 /** Stereo sine of amplitude `amp` at `freq` Hz, both channels alike. */
 function sine(freq: number, amp: number, frames: number): Float32Array {
