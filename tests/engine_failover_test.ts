@@ -6,21 +6,12 @@
  */
 
 import { assert, assertEquals } from "./_assert.ts";
+import { slotsHealthy, until } from "./_engine_wait.ts";
 
 import { type EngineEvent as SlotEvent, startEngine } from "../engine/engine.ts";
 import type { FaultName } from "../engine/control.ts";
 import { setParam } from "../engine/command.ts";
 import { SynthParam } from "../dsp/params.ts";
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting until ${what}`);
-    await sleep(2);
-  }
-}
 
 /** The number in "… at block 123" / "… a snapshot at block 123". */
 function blockOf(event: SlotEvent): number {
@@ -32,10 +23,7 @@ function blockOf(event: SlotEvent): number {
 Deno.test("a respawned slot is marked ready only after blocks it rendered itself match the healthy slot", async () => {
   const events: SlotEvent[] = [];
   const engine = await startEngine({ backend: "null", onEvent: (event) => events.push(event) });
-  const healthy = () => {
-    const health = engine.status().slots.map((slot) => slot.health).sort();
-    return health[0] === "active" && health[1] === "standby";
-  };
+  const healthy = () => slotsHealthy(engine);
   try {
     engine.send([setParam(SynthParam.Gate, 1)]);
     const faults: FaultName[] = ["kill", "hang", "throw", "kill", "hang", "throw"];

@@ -9,9 +9,10 @@
  */
 
 import { assert, assertAlmostEquals, assertEquals } from "./_assert.ts";
+import { slotsHealthy, until } from "./_engine_wait.ts";
 import { largestStep, longestSilentRun, record, requireJack, sleep } from "./_jack.ts";
 import { magnitudeSpectrum, peakFrequency } from "./_spectrum.ts";
-import { type Engine, startEngine } from "../engine/engine.ts";
+import { startEngine } from "../engine/engine.ts";
 import { setParam } from "../engine/command.ts";
 import type { FaultName } from "../engine/control.ts";
 import { I } from "../engine/_control.ts";
@@ -20,25 +21,6 @@ import { PARAM_SPECS, SynthParam } from "../dsp/params.ts";
 const RATE = 48000;
 const FAULTS: readonly FaultName[] = ["kill", "hang", "throw"];
 const ROUNDS = 10;
-
-function healthy(engine: Engine): boolean {
-  const health = engine.status().slots.map((slot) => slot.health).sort();
-  return health[0] === "active" && health[1] === "standby";
-}
-
-async function until(
-  what: string,
-  condition: () => boolean,
-  timeoutMs = 5000,
-  events: readonly string[] = [],
-): Promise<void> {
-  const start = performance.now();
-  while (performance.now() - start < timeoutMs) {
-    if (condition()) return;
-    await sleep(2);
-  }
-  throw new Error(`timed out waiting until ${what}: ${events.join("; ")}`);
-}
 
 /** Dominant frequency of each 4096-sample window, hopping by 512. */
 function frequencyTrack(x: Float64Array): number[] {
@@ -90,8 +72,8 @@ Deno.test("Engine survives 10 successive kill, hang and throw failovers with no 
       engine.injectFault(fault, "active");
       engine.send([setParam(SynthParam.SineFreq, base + 20)]); // during
       sent.push(base + 20);
-      await until(`${fault} is noticed`, () => !healthy(engine));
-      await until(`slots recover from ${fault}`, () => healthy(engine), 5000, events);
+      await until(`${fault} is noticed`, () => !slotsHealthy(engine));
+      await until(`slots recover from ${fault}`, () => slotsHealthy(engine), { context: events });
       assert(
         engine.status().activeSlot !== active,
         `${fault} did not switch slots: ${events.join("; ")}`,
