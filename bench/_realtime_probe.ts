@@ -111,16 +111,24 @@ async function failover(rounds: number): Promise<unknown> {
   }
 }
 
+/** Time the steady run plays before it starts measuring, in ms. */
+const SETTLE_MS = 10_000;
+
 /** Steady playing: underruns, callback and render time, heap of every worker. */
 async function steady(seconds: number): Promise<unknown> {
   const gc = (globalThis as { gc?: () => void }).gc;
   const engine = await startEngine({ backend: "portaudio", device: "system" });
   try {
     engine.send([setParam(SynthParam.SineFreq, 440), setParam(SynthParam.Gate, 1)]);
-    await sleep(2000); // JIT settles
+    // A first heap probe now, so each worker's probe branch has run (and V8
+    // has re-optimised around it) before the measured window opens.
+    await engine.workerHeaps();
+    await sleep(SETTLE_MS); // JIT tier-up and start-up garbage settle
     for (const which of [H.Callback, H.Period, H.Render, H.Render + 1]) {
       engine.control.resetHistogram(which);
     }
+    // Each probe runs a minor GC in every worker isolate ("testing" in the
+    // GC trace): the report counts each isolate's GCs between its two.
     const heapsBefore = await engine.workerHeaps();
     const before = engine.status();
     const xruns = Atomics.load(engine.control.ints, I.DeviceXruns);

@@ -6,8 +6,8 @@
  * - command → output latency at 128 and 64 frames (a second JACK server
  *   with 64-frame periods is started for the latter and stopped after);
  * - missing samples per failover, for kill, hang and throw;
- * - underruns, callback and render time over a steady run (60 s; set
- *   `CHRONUS_BENCH_SECONDS` to change it);
+ * - underruns, callback and render time over a steady run (60 s after
+ *   10 s of settling; set `CHRONUS_BENCH_SECONDS` to change the 60);
  * - garbage collections (V8 `--trace-gc`) and heap growth of every worker
  *   isolate over that run.
  *
@@ -16,6 +16,8 @@
  *
  * @module
  */
+
+import { REALTIME_V8_FLAGS } from "../engine/_v8_flags.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PROBE = "bench/_realtime_probe.ts";
@@ -64,7 +66,8 @@ async function probe<T>(
   args: readonly string[],
   options: { v8Flags?: string; env?: Record<string, string> } = {},
 ): Promise<{ result: T; stdout: string }> {
-  const flags = options.v8Flags === undefined ? [] : [`--v8-flags=${options.v8Flags}`];
+  const v8Flags = [REALTIME_V8_FLAGS, ...options.v8Flags === undefined ? [] : [options.v8Flags]];
+  const flags = [`--v8-flags=${v8Flags.join(",")}`];
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...flags, PROBE, ...args],
     cwd: ROOT,
@@ -116,26 +119,32 @@ async function startJack(server: string, periodFrames: number): Promise<() => Pr
   throw new Error(`could not start a JACK dummy server with ${periodFrames}-frame periods`);
 }
 
-/** GC lines of each isolate between the main isolate's two forced ("testing") GCs. */
+/**
+ * GCs of each isolate inside its own measuring window: between its last
+ * two forced ("testing") GCs. The main isolate forces a full GC at the
+ * window's start and end; each worker a minor one at each heap probe.
+ */
 function gcsInWindow(stdout: string): { main: number; workers: Map<string, number> } {
   const line = /^\[\d+:(0x[0-9a-f]+)\]\s+[\d.]+ ms: (.*)$/;
+  // Per isolate: GCs since its latest mark, and the count sealed at that mark.
+  const open = new Map<string, number>();
+  const sealed = new Map<string, number>();
   let mainIsolate = "";
-  let marks = 0;
-  const counts = new Map<string, number>();
   for (const text of stdout.split("\n")) {
     const match = line.exec(text);
     if (match === null) continue;
     const [, isolate = "", what = ""] = match;
     if (/\btesting\b/.test(what)) {
-      mainIsolate = isolate;
-      marks++;
-      continue;
+      if (/Mark-Compact/.test(what)) mainIsolate = isolate; // only main forces a full GC
+      if (open.has(isolate)) sealed.set(isolate, open.get(isolate) ?? 0);
+      open.set(isolate, 0);
+    } else if (open.has(isolate)) {
+      open.set(isolate, (open.get(isolate) ?? 0) + 1);
     }
-    if (marks === 1) counts.set(isolate, (counts.get(isolate) ?? 0) + 1);
   }
-  const main = counts.get(mainIsolate) ?? 0;
-  counts.delete(mainIsolate);
-  return { main, workers: counts };
+  const main = sealed.get(mainIsolate) ?? 0;
+  sealed.delete(mainIsolate);
+  return { main, workers: sealed };
 }
 
 const ms = (x: number) => Number.isFinite(x) ? `${x.toFixed(2)} ms` : "n/a";

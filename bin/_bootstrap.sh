@@ -21,6 +21,8 @@ CHRONUS_DENO_MIN_MINOR=9
 # on a 2-core box stalls JACK's cycle); without the privilege, a normal-priority one.
 CHRONUS_JACK_COMMAND=(jackd --realtime --realtime-priority 70 -d dummy -r 48000 -p 128)
 CHRONUS_JACK_FALLBACK_COMMAND=(jackd --no-realtime -d dummy -r 48000 -p 128)
+# V8 flags for real-time playing (see engine/_v8_flags.ts, which a test keeps equal).
+CHRONUS_V8_FLAGS="--no-memory-reducer,--min-semi-space-size=16"
 # How long to wait for a JACK server we started to answer, in tenths of a second.
 CHRONUS_JACK_WAIT_TENTHS=100
 

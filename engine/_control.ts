@@ -83,6 +83,15 @@ export const F = {
   Load: 4,
   /** Heap in use, in bytes, at the last heap probe (3 entries: audio worker, slot 0, slot 1). */
   Heap: 6,
+  /**
+   * Absolute time at which the current audio callback started (audio thread
+   * only; kept here so the time never crosses a call as a boxed double).
+   */
+  CallbackStartMs: 9,
+  /** When the current audio callback finished its work (audio thread only). */
+  CallbackEndMs: 10,
+  /** The previous callback's {@linkcode F.CallbackStartMs} (audio thread only). */
+  PreviousCallbackMs: 11,
 } as const;
 const FLOAT64_COUNT = 16;
 
@@ -150,11 +159,24 @@ export class ControlBlock {
     return new ControlBlock(buffer);
   }
 
-  /** Add one sample of `ms` to histogram `which`. Allocates nothing. */
+  /**
+   * Add one sample of `ms` to histogram `which`. Allocates nothing when V8
+   * inlines it (a double argument is boxed otherwise); hot paths use
+   * {@linkcode ControlBlock.recordBetween}, which takes no double.
+   */
   record(which: number, ms: number): void {
-    const x = ms / HISTOGRAM_BIN_MS;
-    // Compare before truncating: `| 0` wraps huge values, and NaN goes to bin 0.
-    const bin = x >= HISTOGRAM_BINS ? HISTOGRAM_BINS - 1 : x > 0 ? x | 0 : 0;
+    Atomics.add(this.histograms, which * HISTOGRAM_BINS + histogramBin(ms), 1);
+  }
+
+  /**
+   * Add the time from `floats[from]` to `floats[to]` (two {@linkcode F}
+   * fields holding ms) to histogram `which`. Allocates nothing.
+   */
+  recordBetween(which: number, from: number, to: number): void {
+    const floats = this.floats;
+    const x = ((floats[to] as number) - (floats[from] as number)) / 0.01; // HISTOGRAM_BIN_MS
+    // As in histogramBin, with literals (see dsp/_scratch.ts on boxing in conditionals).
+    const bin = x >= 2000 ? 1999 : x > 0 ? x | 0 : 0;
     Atomics.add(this.histograms, which * HISTOGRAM_BINS + bin, 1);
   }
 
@@ -177,6 +199,13 @@ export class ControlBlock {
   resetHistogram(which: number): void {
     this.histograms.fill(0, which * HISTOGRAM_BINS, (which + 1) * HISTOGRAM_BINS);
   }
+}
+
+/** Histogram bin of a sample of `ms`: clamped to the last bin; NaN and negatives go to bin 0. */
+export function histogramBin(ms: number): number {
+  const x = ms / HISTOGRAM_BIN_MS;
+  // Compare before truncating: `| 0` wraps huge values.
+  return x >= HISTOGRAM_BINS ? HISTOGRAM_BINS - 1 : x > 0 ? x | 0 : 0;
 }
 
 /** Absolute time in ms with sub-ms precision, comparable across isolates. */

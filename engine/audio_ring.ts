@@ -23,7 +23,7 @@ const enum Header {
 const enum Meta {
   Block = 0,
   Checksum = 1,
-  RenderMs = 2,
+  RenderMicros = 2,
   AppliedSeq = 3,
 }
 
@@ -49,11 +49,29 @@ export function ringBytes(shape: RingShape): number {
  * Allocates nothing.
  */
 export function blockChecksum(words: Uint32Array, start: number, length: number): number {
+  storeBlockChecksum(words, start, length, checksumScratch, 0);
+  return checksumScratch[0] as number;
+}
+
+const checksumScratch = new Float64Array(1);
+
+/**
+ * {@linkcode blockChecksum} written into `dst[index]` instead of returned:
+ * a 32-bit hash returned from a call V8 did not inline is boxed (allocated),
+ * one stored into a Float64Array is not. The producer's publish uses this.
+ */
+export function storeBlockChecksum(
+  words: Uint32Array,
+  start: number,
+  length: number,
+  dst: Float64Array,
+  index: number,
+): void {
   let hash = 0x811c9dc5;
   for (let i = start; i < start + length; i++) {
     hash = Math.imul(hash ^ (words[i] as number), 0x01000193) >>> 0;
   }
-  return hash;
+  dst[index] = hash;
 }
 
 /** Views over one slot's ring. */
@@ -135,7 +153,7 @@ export class AudioRing implements RingShape {
 
   /** Render time recorded for block `block`, in ms. */
   renderMsOf(block: number): number {
-    return this.#meta[(block & this.#mask) * META_F64S + Meta.RenderMs] as number;
+    return (this.#meta[(block & this.#mask) * META_F64S + Meta.RenderMicros] as number) / 1000;
   }
 
   /** Highest command sequence number applied up to and including block `block`. */
@@ -145,15 +163,23 @@ export class AudioRing implements RingShape {
 
   /**
    * Producer: publish block `block`, whose samples were written at
-   * {@linkcode offsetOf}(block). Blocks must be published in order.
+   * {@linkcode offsetOf}(block), with its render time in whole microseconds
+   * (an integer crosses the call unboxed; a fractional ms would be boxed
+   * unless V8 inlines this). Blocks must be published in order.
    */
-  publish(block: number, renderMs: number, appliedSeq: number): void {
+  publish(block: number, renderMicros: number, appliedSeq: number): void {
     const slot = block & this.#mask;
     const offset = slot * this.blockSamples;
     const meta = slot * META_F64S;
     this.#meta[meta + Meta.Block] = block;
-    this.#meta[meta + Meta.Checksum] = blockChecksum(this.sampleWords, offset, this.blockSamples);
-    this.#meta[meta + Meta.RenderMs] = renderMs;
+    storeBlockChecksum(
+      this.sampleWords,
+      offset,
+      this.blockSamples,
+      this.#meta,
+      meta + Meta.Checksum,
+    );
+    this.#meta[meta + Meta.RenderMicros] = renderMicros;
     this.#meta[meta + Meta.AppliedSeq] = appliedSeq;
     Atomics.store(this.#header, Header.Written, block + 1);
   }

@@ -6,21 +6,24 @@
  *
  * The callback runs on this worker's isolate (PortAudio's thread waits while
  * it does), so this worker does nothing else while playing: no timers, no
- * messages but `stop`. The callback body allocates nothing: the device
- * buffer is filled by libc `memcpy` from the ring's address.
+ * messages but `stop`. The callback body (`_stream_callback.ts`) allocates
+ * nothing: the device buffer is filled by libc `memcpy` from the ring's address.
  *
  * @module
  */
 
 /// <reference lib="deno.worker" />
 
+import { answerHeapProbe } from "./_heap_probe.ts";
 import { AudioRing } from "./audio_ring.ts";
 import { BlockReader } from "./block_reader.ts";
 import { ControlBlock, F, H, I, nowMs } from "./_control.ts";
-import { PA_CONTINUE, PortAudio, STREAM_CALLBACK } from "./portaudio.ts";
-import { addressOf, openLibc } from "./_libc.ts";
+import { PortAudio, STREAM_CALLBACK } from "./portaudio.ts";
+import { openLibc } from "./_libc.ts";
+import { createStreamCallback } from "./_stream_callback.ts";
 import type { AudioInit, AudioMessage, AudioRequest } from "./_audio_init.ts";
 import { makeThreadRealtime } from "./_thread_priority.ts";
+import { waitTimeout } from "./_wait_timeout.ts";
 
 /**
  * SCHED_FIFO priority of the audio worker's thread, which runs the stream
@@ -52,37 +55,8 @@ async function startPortAudio(
   try {
     const device = pa.findOutputDevice(init.device);
     libc = openLibc();
-    const { memcpy, memset } = libc.symbols;
-    const reader = new BlockReader(control, rings);
-    const bases = rings.map((ring) => addressOf(ring.samples));
-    const blockBytes = init.ringShape.blockFrames * init.ringShape.channels * 4;
-    const floats = control.floats;
-    let last = 0;
-    let heapProbe = Atomics.load(control.ints, I.HeapProbe);
-    callback = Deno.UnsafeCallback.threadSafe(STREAM_CALLBACK, (_input, output, _f, _t, flags) => {
-      const start = nowMs();
-      if (Atomics.load(control.ints, I.HeapProbe) !== heapProbe) {
-        heapProbe = Atomics.load(control.ints, I.HeapProbe);
-        floats[F.Heap] = Deno.memoryUsage().heapUsed; // benchmarks only; allocates a little
-      }
-      if (flags !== 0) Atomics.add(control.ints, I.DeviceXruns, 1);
-      const slot = reader.next();
-      if (slot >= 0) {
-        const ring = rings[slot] as AudioRing;
-        memcpy(
-          output as unknown as bigint,
-          ((bases[slot] as number) + ring.offsetOf(reader.block) * 4) as unknown as bigint,
-          blockBytes as unknown as bigint,
-        );
-      } else {
-        memset(output as unknown as bigint, 0, blockBytes as unknown as bigint);
-      }
-      reader.advance(slot, start);
-      if (last > 0) control.record(H.Period, start - last);
-      last = start;
-      control.record(H.Callback, nowMs() - start);
-      return PA_CONTINUE;
-    });
+    const body = createStreamCallback(control, rings, libc.symbols);
+    callback = Deno.UnsafeCallback.threadSafe(STREAM_CALLBACK, body);
     stream = pa.openOutputStream({
       device: device.index,
       channels: init.ringShape.channels,
@@ -91,7 +65,7 @@ async function startPortAudio(
       callback: callback.pointer,
     });
     const outputLatencyMs = pa.outputLatency(stream) * 1000;
-    floats[F.OutputLatencyMs] = outputLatencyMs;
+    control.floats[F.OutputLatencyMs] = outputLatencyMs;
     pa.start(stream);
     post({
       type: "started",
@@ -128,24 +102,26 @@ function runNullClock(control: ControlBlock, rings: AudioRing[], realtime: boole
   const periodMs = control.floats[F.PeriodMs] as number;
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const origin = nowMs();
+  const floats = control.floats;
   let blocks = 0;
-  let last = 0;
   let heapProbe = Atomics.load(ints, I.HeapProbe);
   post({ type: "started", backend: "null", device: "none", outputLatencyMs: 0, realtime });
   while (Atomics.load(ints, I.Running) === 1) {
     const due = origin + blocks * periodMs;
     const wait = due - nowMs();
-    if (wait > 0) Atomics.wait(sleeper, 0, 0, wait);
-    const start = nowMs();
+    if (wait > 0) Atomics.wait(sleeper, 0, 0, waitTimeout(wait));
+    floats[F.CallbackStartMs] = nowMs();
     if (Atomics.load(ints, I.HeapProbe) !== heapProbe) {
       heapProbe = Atomics.load(ints, I.HeapProbe);
-      control.floats[F.Heap] = Deno.memoryUsage().heapUsed; // benchmarks only
+      answerHeapProbe(floats, F.Heap);
     }
-    const slot = reader.next();
-    reader.advance(slot, start);
-    if (last > 0) control.record(H.Period, start - last);
-    last = start;
-    control.record(H.Callback, nowMs() - start);
+    reader.advance(reader.next());
+    floats[F.CallbackEndMs] = nowMs();
+    if ((floats[F.PreviousCallbackMs] as number) > 0) {
+      control.recordBetween(H.Period, F.PreviousCallbackMs, F.CallbackStartMs);
+    }
+    control.recordBetween(H.Callback, F.CallbackStartMs, F.CallbackEndMs);
+    floats[F.PreviousCallbackMs] = floats[F.CallbackStartMs] as number;
     blocks++;
   }
 }

@@ -12,13 +12,12 @@
 
 import type { AudioRing } from "./audio_ring.ts";
 import { type ControlBlock, F, I, nowMs, SlotState } from "./_control.ts";
+import { waitTimeout } from "./_wait_timeout.ts";
 
 /** Longest the audio side waits for a late block, as a fraction of the block period. */
 const HURRY_FRACTION = 0.25;
 /** Longest the audio side waits for a late block, in ms. */
 const HURRY_MAX_MS = 0.5;
-/** Longest single sleep while waiting for a late block, in ms (a missed wake-up costs this). */
-const HURRY_POLL_MS = 0.1;
 
 /** Chooses, block by block, which ring the audio side plays. */
 export class BlockReader {
@@ -60,7 +59,8 @@ export class BlockReader {
     const deadline = nowMs() + this.#hurryMs;
     for (let left = this.#hurryMs; left > 0; left = deadline - nowMs()) {
       if (Atomics.load(ints, I.Hurry) !== block) Atomics.store(ints, I.Hurry, block);
-      Atomics.wait(ints, I.Hurry, block, left < HURRY_POLL_MS ? left : HURRY_POLL_MS);
+      // Sleep at most 0.1 ms at a time: a missed wake-up costs no more than that.
+      Atomics.wait(ints, I.Hurry, block, waitTimeout(left < 0.1 ? left : 0.1));
       const late = this.#choose(block);
       if (late !== -2) {
         Atomics.add(ints, I.Rescued, 1);
@@ -107,20 +107,22 @@ export class BlockReader {
   }
 
   /**
-   * After the block was handed to the device at `now` (absolute ms): time
-   * the watched command if this block carries it, advance to the next block
-   * and wake the DSP workers.
+   * After the block was handed to the device at `floats[F.CallbackStartMs]`:
+   * time the watched command if this block carries it, advance to the next
+   * block and wake the DSP workers. (The time is read from the control block,
+   * not passed, so no double crosses this call.)
    */
-  advance(slot: number, now: number): void {
+  advance(slot: number): void {
     const ints = this.#ints;
+    const floats = this.#floats;
     const watch = Atomics.load(ints, I.WatchSeq);
     if (watch >= 0 && slot >= 0) {
       if ((this.#rings[slot] as AudioRing).appliedSeqOf(this.block) >= watch) {
-        this.#floats[F.WatchHandedMs] = now;
+        floats[F.WatchHandedMs] = floats[F.CallbackStartMs] as number;
         Atomics.store(ints, I.WatchSeq, -1);
       }
     }
-    this.#floats[F.LastCallbackMs] = now;
+    floats[F.LastCallbackMs] = floats[F.CallbackStartMs] as number;
     Atomics.add(ints, I.BlocksPlayed, 1);
     Atomics.store(ints, I.Played, this.block + 1);
     Atomics.notify(ints, I.Played);

@@ -11,6 +11,7 @@
 
 /// <reference lib="deno.worker" />
 
+import { answerHeapProbe } from "./_heap_probe.ts";
 import { AudioRing } from "./audio_ring.ts";
 import { CommandQueue } from "./command_queue.ts";
 import { FaultKind, Opcode } from "./command.ts";
@@ -18,6 +19,7 @@ import { SynthParam } from "../dsp/params.ts";
 import { ControlBlock, F, H, I, nowMs } from "./_control.ts";
 import { SlotRenderer } from "./slot_renderer.ts";
 import { beginBlock } from "./_stamp_lock.ts";
+import { waitTimeout } from "./_wait_timeout.ts";
 import {
   DEGRADED_EXTRA_BLOCKS,
   type SlotInit,
@@ -134,9 +136,8 @@ function run(init: SlotInit): void {
   while (Atomics.load(ints, I.Running) === 1 && owns()) {
     Atomics.add(ints, I.Heartbeat + slot, 1);
     if (Atomics.load(ints, I.HeapProbe) !== heapProbe) {
-      // Benchmarks only: this one call allocates a little.
       heapProbe = Atomics.load(ints, I.HeapProbe);
-      floats[F.Heap + 1 + slot] = Deno.memoryUsage().heapUsed;
+      answerHeapProbe(floats, F.Heap + 1 + slot);
     }
     if (Atomics.load(ints, I.SnapSource) === slot) {
       const request = Atomics.load(ints, I.SnapRequest);
@@ -164,24 +165,26 @@ function run(init: SlotInit): void {
         extra * periodMs;
       const wait = renderAt - nowMs();
       if (wait > 0) {
-        Atomics.wait(ints, I.Played, played, wait < IDLE_WAIT_MS ? wait : IDLE_WAIT_MS);
+        Atomics.wait(ints, I.Played, played, waitTimeout(wait));
         continue;
       }
     }
     beginBlock(ints, slot, next + 1);
     const started = performance.now();
     renderer.renderBlock(next, views[next & (ring.capacity - 1)] as Float32Array);
-    const elapsed = performance.now() - started;
+    // Whole microseconds: a fractional ms passed to a call V8 did not inline is boxed.
+    const renderMicros = Math.round((performance.now() - started) * 1000);
     if (!owns()) break;
-    ring.publish(next, elapsed, renderer.appliedSeq);
+    ring.publish(next, renderMicros, renderer.appliedSeq);
     if (Atomics.load(ints, I.Hurry) === next) {
       // The audio side is waiting for exactly this block: wake it.
       Atomics.store(ints, I.Hurry, -1);
       Atomics.notify(ints, I.Hurry);
     }
     Atomics.store(ints, I.Late + slot, renderer.lateCommands);
-    control.record(histogram, elapsed);
-    floats[F.Load + slot] = (floats[F.Load + slot] as number) * 0.99 + 0.01 * elapsed / periodMs;
+    control.record(histogram, renderMicros / 1000);
+    floats[F.Load + slot] = (floats[F.Load + slot] as number) * 0.99 +
+      0.00001 * renderMicros / periodMs;
     next++;
   }
 }

@@ -195,8 +195,10 @@ export class Engine implements EngineControl {
   /**
    * Heap in use, in bytes, of the audio worker's and each DSP worker's
    * isolate, read by the workers themselves at their next block (for
-   * benchmarks: the read allocates a little). NaN for a worker that did not
-   * answer within `timeoutMs`.
+   * benchmarks: the read allocates a little). Under `--expose-gc` each
+   * isolate first runs a minor GC, marked "testing" in `--trace-gc` output,
+   * which brackets its own GCs between two probes. NaN for a worker that
+   * did not answer within `timeoutMs`.
    */
   async workerHeaps(timeoutMs = 1000): Promise<{ audio: number; slots: number[] }> {
     const floats = this.control.floats;

@@ -44,15 +44,14 @@ const SYMBOLS = {
 export type PortAudioSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 /**
- * Signature of PortAudio's stream callback as Chronus declares it. Pointers
- * are passed as `usize` so that the callback receives plain numbers and can
- * hand the output address straight to `memcpy` without creating pointer
- * objects.
+ * Signature of PortAudio's stream callback as Chronus declares it. The
+ * output buffer is a pointer, which the callback hands straight to `memcpy`
+ * (pointer arguments keep that call on Deno's fast path; see `_libc.ts`).
  */
 export const STREAM_CALLBACK = {
   // input, output, frameCount, timeInfo, statusFlags, userData. Only output
   // and statusFlags are read; u32 for the rest avoids a HeapNumber per call.
-  parameters: ["u32", "usize", "u32", "u32", "u32", "u32"],
+  parameters: ["u32", "pointer", "u32", "u32", "u32", "u32"],
   result: "i32",
 } as const satisfies Deno.UnsafeCallbackDefinition;
 

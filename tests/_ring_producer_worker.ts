@@ -39,7 +39,7 @@ function produce(init: RingProducerInit): RingProducerReport {
     }
     const offset = ring.offsetOf(block);
     for (let i = 0; i < n; i++) samples[offset + i] = blockSample(block, i);
-    ring.publish(block, block % 3, block * 2);
+    ring.publish(block, (block % 3) * 1000, block * 2);
   }
   return { published: init.count, waits, timedOut: false };
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AudioRing, blockChecksum, ringBytes, type RingShape } from "../engine/audio_ring.ts";
+import { sampledAllocation } from "./_alloc.ts";
 import {
   blockSample,
   FLAG_CONSUMED,
@@ -15,7 +16,7 @@ const SMALL: RingShape = { capacity: 4, blockFrames: 4, channels: 2 };
 function publishBlock(ring: AudioRing, block: number, appliedSeq = block): void {
   const offset = ring.offsetOf(block);
   for (let k = 0; k < ring.blockSamples; k++) ring.samples[offset + k] = block + k / 100;
-  ring.publish(block, block / 10, appliedSeq);
+  ring.publish(block, block * 100, appliedSeq);
 }
 
 /** True when block `block` holds exactly what {@linkcode publishBlock} wrote. */
@@ -221,4 +222,19 @@ Deno.test("AudioRing moves 100,000 blocks from a worker producer to a sequential
   } finally {
     worker.terminate();
   }
+});
+
+Deno.test("publish allocates nothing: the checksum is stored, not returned boxed", async () => {
+  const ring = AudioRing.create({ capacity: 8, blockFrames: 128, channels: 2 });
+  function publishMany(n: number): void {
+    for (let i = 0; i < n; i++) {
+      const started = performance.now();
+      ring.publish(i, Math.round((performance.now() - started) * 1000), i);
+    }
+  }
+  for (let i = 0; i < 30; i++) publishMany(1000);
+  const n = 20000;
+  const bytes = await sampledAllocation(() => publishMany(n), "publishMany");
+  assert.ok(bytes / n < 1, `publish allocated ${bytes / n} B per block`);
+  assert.equal(ring.written, n);
 });

@@ -35,15 +35,21 @@ function publish(ring: AudioRing, block: number, value = block, appliedSeq = -1)
   ring.publish(block, 0.1, appliedSeq);
 }
 
+/** Hand the decided block over at `now`, as the audio callback does (start time first). */
+function advanceAt(control: ControlBlock, reader: BlockReader, slot: number, now: number): void {
+  control.floats[F.CallbackStartMs] = now;
+  reader.advance(slot);
+}
+
 /** One audio callback: decide, then hand the block over at `now`. */
-function tick(reader: BlockReader, now = 0): number {
+function tick(control: ControlBlock, reader: BlockReader, now = 0): number {
   const slot = reader.next();
-  reader.advance(slot, now);
+  advanceAt(control, reader, slot, now);
   return slot;
 }
 
 Deno.test("BlockReader plays the active slot's block when the active ring has it", () => {
-  const { ints, rings, reader } = setup();
+  const { control, ints, rings, reader } = setup();
   for (let b = 0; b < 3; b++) {
     publish(rings[0] as AudioRing, b);
     publish(rings[1] as AudioRing, b);
@@ -52,11 +58,11 @@ Deno.test("BlockReader plays the active slot's block when the active ring has it
   assert.equal(reader.block, 0);
   assert.equal(ints[I.Played], 0, "next() alone does not advance time");
   assert.equal(reader.next(), 0, "deciding again gives the same answer");
-  reader.advance(0, 1);
+  advanceAt(control, reader, 0, 1);
   ints[I.Active] = 1;
-  assert.equal(tick(reader), 1, "the active index decides, not slot 0");
+  assert.equal(tick(control, reader), 1, "the active index decides, not slot 0");
   assert.equal(reader.block, 1);
-  assert.equal(tick(reader), 1);
+  assert.equal(tick(control, reader), 1);
   assert.deepEqual(
     [ints[I.Failovers], ints[I.Underruns], ints[I.Diverged], ints[I.LastGap], ints[I.Degraded]],
     [0, 0, 0, -1, 0],
@@ -64,10 +70,10 @@ Deno.test("BlockReader plays the active slot's block when the active ring has it
 });
 
 Deno.test("BlockReader switches to the standby on the spot when the active ring lacks the block", () => {
-  const { ints, rings, reader } = setup();
+  const { control, ints, rings, reader } = setup();
   for (let b = 0; b < 3; b++) publish(rings[0] as AudioRing, b);
   for (let b = 0; b < 6; b++) publish(rings[1] as AudioRing, b);
-  for (let b = 0; b < 3; b++) assert.equal(tick(reader), 0, `block ${b}`);
+  for (let b = 0; b < 3; b++) assert.equal(tick(control, reader), 0, `block ${b}`);
   assert.equal(reader.next(), 1, "block 3 comes from the standby");
   assert.equal(reader.block, 3);
   assert.equal(ints[I.Active], 1);
@@ -76,25 +82,25 @@ Deno.test("BlockReader switches to the standby on the spot when the active ring 
   assert.equal(ints[I.OpenGap], 0);
   assert.equal(ints[I.Underruns], 0);
   assert.equal(ints[I.Degraded], 1);
-  reader.advance(1, 0);
+  advanceAt(control, reader, 1, 0);
   // The old slot catching up does not switch back: slot 1 is active now.
   publish(rings[0] as AudioRing, 3);
   publish(rings[0] as AudioRing, 4);
-  assert.equal(tick(reader), 1);
-  assert.equal(tick(reader), 1);
+  assert.equal(tick(control, reader), 1);
+  assert.equal(tick(control, reader), 1);
   assert.equal(ints[I.Failovers], 1);
 });
 
 Deno.test("BlockReader does not switch to a standby that is not Ready", () => {
   for (const state of [SlotState.Down, SlotState.Restoring]) {
-    const { ints, rings, reader } = setup();
+    const { control, ints, rings, reader } = setup();
     ints[I.Health + 1] = state;
     publish(rings[1] as AudioRing, 0);
     assert.equal(reader.next(), -1, `standby in state ${state}`);
     assert.equal(ints[I.Active], 0);
     assert.equal(ints[I.Failovers], 0);
     assert.equal(ints[I.Underruns], 1);
-    reader.advance(-1, 0);
+    advanceAt(control, reader, -1, 0);
     // Once Ready it is taken, with the gap of the silent block recorded.
     ints[I.Health + 1] = SlotState.Ready;
     publish(rings[1] as AudioRing, 1);
@@ -105,12 +111,12 @@ Deno.test("BlockReader does not switch to a standby that is not Ready", () => {
 });
 
 Deno.test("BlockReader outputs silence and counts an underrun when neither ring has the block", () => {
-  const { ints, rings, reader } = setup();
+  const { control, ints, rings, reader } = setup();
   publish(rings[0] as AudioRing, 0);
   publish(rings[1] as AudioRing, 0);
-  assert.equal(tick(reader), 0);
+  assert.equal(tick(control, reader), 0);
   for (let b = 1; b <= 3; b++) {
-    assert.equal(tick(reader), -1, `block ${b}`);
+    assert.equal(tick(control, reader), -1, `block ${b}`);
     assert.equal(ints[I.Underruns], b);
     assert.equal(ints[I.OpenGap], b * SHAPE.blockFrames);
     assert.equal(ints[I.Played], b + 1, "time goes on through silence");
@@ -127,32 +133,32 @@ Deno.test("BlockReader outputs silence and counts an underrun when neither ring 
 });
 
 Deno.test("BlockReader closes the open gap when the active slot itself recovers", () => {
-  const { ints, rings, reader } = setup();
+  const { control, ints, rings, reader } = setup();
   ints[I.Health + 1] = SlotState.Down;
-  assert.equal(tick(reader), -1);
-  assert.equal(tick(reader), -1);
+  assert.equal(tick(control, reader), -1);
+  assert.equal(tick(control, reader), -1);
   assert.equal(ints[I.OpenGap], 2 * SHAPE.blockFrames);
   publish(rings[0] as AudioRing, 2);
-  assert.equal(tick(reader), 0);
+  assert.equal(tick(control, reader), 0);
   assert.equal(ints[I.OpenGap], 0);
   assert.equal(ints[I.Failovers], 0);
   assert.equal(ints[I.Underruns], 2);
 });
 
 Deno.test("BlockReader counts a divergence when a Ready standby's block has another checksum", () => {
-  const { ints, rings, reader } = setup();
+  const { control, ints, rings, reader } = setup();
   publish(rings[0] as AudioRing, 0, 0.25);
   publish(rings[1] as AudioRing, 0, 0.25);
   publish(rings[0] as AudioRing, 1, 0.25);
   publish(rings[1] as AudioRing, 1, 0.5);
   publish(rings[0] as AudioRing, 2, 0.25);
   publish(rings[1] as AudioRing, 2, 0.75);
-  assert.equal(tick(reader), 0);
+  assert.equal(tick(control, reader), 0);
   assert.equal(ints[I.Diverged], 0, "equal blocks");
-  assert.equal(tick(reader), 0);
+  assert.equal(tick(control, reader), 0);
   assert.equal(ints[I.Diverged], 1, "one sample value differs everywhere");
   ints[I.Health + 1] = SlotState.Restoring;
-  assert.equal(tick(reader), 0);
+  assert.equal(tick(control, reader), 0);
   assert.equal(ints[I.Diverged], 1, "a standby that is not Ready is not compared");
   // Only one flipped bit in one sample is enough.
   publish(rings[0] as AudioRing, 3, 0.25);
@@ -162,7 +168,7 @@ Deno.test("BlockReader counts a divergence when a Ready standby's block has anot
     (ring1.sampleWords[ring1.offsetOf(3) + 17] as number) ^ 1;
   ring1.publish(3, 0, -1);
   ints[I.Health + 1] = SlotState.Ready;
-  assert.equal(tick(reader), 0);
+  assert.equal(tick(control, reader), 0);
   assert.equal(ints[I.Diverged], 2);
 });
 
@@ -170,24 +176,24 @@ Deno.test("BlockReader.advance moves Played and BlocksPlayed on and stamps the c
   const { control, ints, rings, reader } = setup();
   publish(rings[0] as AudioRing, 0);
   reader.next();
-  reader.advance(0, 1234.5);
+  advanceAt(control, reader, 0, 1234.5);
   assert.equal(ints[I.Played], 1);
   assert.equal(ints[I.BlocksPlayed], 1);
   assert.equal(control.floats[F.LastCallbackMs], 1234.5);
   reader.next();
-  reader.advance(-1, 1237);
+  advanceAt(control, reader, -1, 1237);
   assert.equal(ints[I.Played], 2);
   assert.equal(ints[I.BlocksPlayed], 2, "silent blocks are handed over too");
   assert.equal(control.floats[F.LastCallbackMs], 1237);
 });
 
 Deno.test("BlockReader.advance wakes a worker waiting on Played", async () => {
-  const { ints, rings, reader } = setup();
+  const { control, ints, rings, reader } = setup();
   publish(rings[0] as AudioRing, 0);
   const waiting = Atomics.waitAsync(ints, I.Played, 0, 5_000);
   assert.equal(waiting.async, true);
   reader.next();
-  reader.advance(0, 0);
+  advanceAt(control, reader, 0, 0);
   assert.equal(await waiting.value, "ok");
 });
 
@@ -198,13 +204,13 @@ Deno.test("BlockReader.advance records WatchHandedMs for the first block whose a
   publish(ring0, 1, 0, 6);
   publish(ring0, 2, 0, 7);
   ints[I.WatchSeq] = 6;
-  tick(reader, 100);
+  tick(control, reader, 100);
   assert.equal(control.floats[F.WatchHandedMs], 0, "block 0 applied only up to seq 4");
   assert.equal(ints[I.WatchSeq], 6);
-  tick(reader, 200);
+  tick(control, reader, 200);
   assert.equal(control.floats[F.WatchHandedMs], 200);
   assert.equal(ints[I.WatchSeq], -1, "the watch is done");
-  tick(reader, 300);
+  tick(control, reader, 300);
   assert.equal(control.floats[F.WatchHandedMs], 200, "not overwritten by later blocks");
 });
 
@@ -212,7 +218,7 @@ Deno.test("BlockReader.advance does not record the watch for a silent block", ()
   const { control, ints, reader } = setup();
   ints[I.WatchSeq] = 0;
   assert.equal(reader.next(), -1);
-  reader.advance(-1, 50);
+  advanceAt(control, reader, -1, 50);
   assert.equal(control.floats[F.WatchHandedMs], 0);
   assert.equal(ints[I.WatchSeq], 0, "still watching");
 });
@@ -269,7 +275,7 @@ Deno.test("BlockReader.next plays a block rendered on request while it waits and
       assert.equal(reader.block, b);
       if (slot === 0) rescued++;
       else assert.equal(slot, -1, `block ${b}`);
-      reader.advance(slot, 0);
+      advanceAt(control, reader, slot, 0);
     }
     const got = await report;
     assert.deepEqual(got, { answered: count, timedOut: false });

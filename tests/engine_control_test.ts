@@ -143,3 +143,24 @@ Deno.test("nowMs is wall-clock milliseconds with sub-millisecond resolution", ()
   while (b === a) b = nowMs();
   assert.ok(b > a && b - a < 1, `step of ${b - a} ms`);
 });
+
+Deno.test("recordBetween lands in the same bins as record", () => {
+  const viaMs = ControlBlock.create(2.5);
+  const viaSpanMs = ControlBlock.create(2.5);
+  const viaFields = ControlBlock.create(2.5);
+  const start = nowMs();
+  // Away from bin edges, where ms / 0.01 may round either way.
+  for (const micros of [-5, 0, 3, 9, 11, 15, 999, 1005, 2665, 19995, 20005, 123456]) {
+    viaMs.record(H.Render, micros / 1000);
+    const end = start + micros / 1000;
+    viaSpanMs.record(H.Render, end - start);
+    viaFields.floats[F.CallbackStartMs] = start;
+    viaFields.floats[F.CallbackEndMs] = end;
+    viaFields.recordBetween(H.Render, F.CallbackStartMs, F.CallbackEndMs);
+  }
+  const bins = (control: ControlBlock) =>
+    [...control.histograms.subarray(H.Render * HISTOGRAM_BINS, (H.Render + 1) * HISTOGRAM_BINS)]
+      .flatMap((count, bin) => count > 0 ? [`${bin}:${count}`] : []);
+  assert.deepEqual(bins(viaFields), bins(viaSpanMs));
+  assert.deepEqual(bins(viaMs), ["0:4", "1:2", "99:1", "100:1", "266:1", "1999:3"]);
+});

@@ -6,6 +6,7 @@
  * tone the whole time and the command sent after the garbage.
  */
 
+import { REALTIME_V8_FLAGS } from "../engine/_v8_flags.ts";
 import { assert, assertAlmostEquals, assertEquals } from "./_assert.ts";
 import { longestSilentRun, record, requireJack, sleep } from "./_jack.ts";
 import { magnitudeSpectrum, peakFrequency } from "./_spectrum.ts";
@@ -89,7 +90,18 @@ Deno.test("chronus answers every malformed line and random byte on stdin while t
   assert(garbageAnswers.every((kind) => kind === "error"), "the garbage holds no valid command");
 
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "start", "--device", "system", "--linger", "3", "--quiet"],
+    args: [
+      "run",
+      "-A",
+      `--v8-flags=${REALTIME_V8_FLAGS}`,
+      "main.ts",
+      "start",
+      "--device",
+      "system",
+      "--linger",
+      "3",
+      "--quiet",
+    ],
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",
