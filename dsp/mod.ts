@@ -20,6 +20,11 @@
  *   {@linkcode Reverb} (8-line FDN), {@linkcode Compressor}; master safety:
  *   {@linkcode OutputGuard} (NaN/Infinity/runaway/DC → silence and a fault
  *   count) and {@linkcode SafetyLimiter} (never above -0.3 dBFS).
+ * - Playing: {@linkcode Instrument} (polyphonic, voice stealing oldest
+ *   released first, mono/legato with glide, gain/pan/sends) over a
+ *   {@linkcode VoiceAllocator}; {@linkcode DrumKit} (synthesized kick,
+ *   snare, hats, clap, toms, by General MIDI note); {@linkcode Mixer}
+ *   (channels, reverb and delay sends, master guard and limiter).
  *
  * @example
  * ```ts
@@ -55,3 +60,7 @@ export * from "./mod_matrix.ts";
 export * from "./oscillator.ts";
 export * from "./unison.ts";
 export * from "./noise.ts";
+export * from "./voice_allocator.ts";
+export * from "./instrument.ts";
+export * from "./drums.ts";
+export * from "./mixer.ts";

@@ -1,0 +1,910 @@
+/**
+ * Named polyphonic instruments ("lead", "bass", "pad"): N voices (default
+ * 16) of band-limited oscillator → multi-mode SVF (key tracking, filter
+ * envelope) → amp envelope, allocated by a {@linkcode VoiceAllocator}
+ * (oldest released voice stolen first), in poly, mono or legato mode with
+ * glide; a smoothed gain, equal-power pan and reverb and delay sends.
+ *
+ * Parameters are addressed by number ({@linkcode InstrumentParam}), with
+ * names, ranges, defaults and units in {@linkcode INSTRUMENT_PARAM_SPECS},
+ * so the engine can map `/inst/lead/filter/cutoff 800` onto
+ * `setParam(InstrumentParam.FilterCutoff, 800)` through
+ * {@linkcode instrumentParamId}. Every continuous parameter glides (the
+ * voices' own smoothers, or the instrument's for the shared ones);
+ * envelope times apply from the next segment.
+ *
+ * Render cost scales with the sounding voices: idle voices are skipped.
+ *
+ * @module
+ */
+
+import { checkSampleRate } from "./_checks.ts";
+import { SCRATCH_FRAMES } from "./_scratch.ts";
+import { noteToHz, Voice, VOICE_STATE_SIZE } from "./_voice.ts";
+import type { AdsrStageId } from "./adsr.ts";
+import { type MixerChannel, SendBus } from "./mixer.ts";
+import { WAVEFORM_COUNT } from "./oscillator.ts";
+import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
+import type { SvfModeId } from "./svf.ts";
+import type { Frames, Hz, Milliseconds } from "./units.ts";
+import {
+  checkVoiceCount,
+  DEFAULT_VOICES,
+  MAX_VOICES,
+  NoteAction,
+  VoiceAllocator,
+  voiceAllocatorStateSize,
+  type VoiceModeId,
+} from "./voice_allocator.ts";
+
+export { noteToHz };
+
+/** Numeric ids of an instrument's parameters (see {@linkcode INSTRUMENT_PARAM_SPECS}). */
+export const InstrumentParam = {
+  /** Oscillator waveform, a `Waveform` id (0 sine, 1 saw, 2 square, 3 pulse, 4 triangle). */
+  Waveform: 0,
+  /** Oscillator detune in cents. */
+  Detune: 1,
+  /** Pulse width of the pulse waveform, fraction of the period. */
+  PulseWidth: 2,
+  /** Sub-oscillator (square, one octave down) level, 0..1. */
+  SubLevel: 3,
+  /** FM modulator frequency over carrier frequency. */
+  FmRatio: 4,
+  /** FM (phase-modulation) index in radians. */
+  FmIndex: 5,
+  /** Filter mode, an `SvfMode` id (0 low-pass, 1 high-pass, 2 band-pass, 3 notch). */
+  FilterMode: 6,
+  /** Filter cutoff in Hz (at middle C when key tracking). */
+  FilterCutoff: 7,
+  /** Filter resonance, 0..1. */
+  FilterResonance: 8,
+  /** Filter key tracking, 0 (none) .. 1 (cutoff follows the pitch). */
+  FilterKeyTrack: 9,
+  /** Filter-envelope depth in octaves (negative closes the filter). */
+  FilterEnvAmount: 10,
+  /** Amp envelope attack in ms. */
+  AmpAttack: 11,
+  /** Amp envelope decay in ms. */
+  AmpDecay: 12,
+  /** Amp envelope sustain level, 0..1. */
+  AmpSustain: 13,
+  /** Amp envelope release in ms. */
+  AmpRelease: 14,
+  /** Filter envelope attack in ms. */
+  FilterAttack: 15,
+  /** Filter envelope decay in ms. */
+  FilterDecay: 16,
+  /** Filter envelope sustain level, 0..1. */
+  FilterSustain: 17,
+  /** Filter envelope release in ms. */
+  FilterRelease: 18,
+  /** How much velocity scales the amp envelope's peak, 0..1. */
+  VelocitySensitivity: 19,
+  /** Glide (portamento) time in ms, linear in pitch; 0 = none. */
+  Glide: 20,
+  /** Voice mode, a `VoiceMode` id (0 poly, 1 mono, 2 legato). */
+  Mode: 21,
+  /** Voices used in poly mode (at most the instrument's capacity). */
+  Polyphony: 22,
+  /** Output gain, linear. */
+  Gain: 23,
+  /** Pan, −1 (left) .. 1 (right), equal-power. */
+  Pan: 24,
+  /** Reverb send level, 0..1 (post gain and pan). */
+  ReverbSend: 25,
+  /** Delay send level, 0..1 (post gain and pan). */
+  DelaySend: 26,
+} as const;
+
+/** An instrument parameter id (a value of {@linkcode InstrumentParam}). */
+export type InstrumentParamId = typeof InstrumentParam[keyof typeof InstrumentParam];
+
+/** Number of instrument parameters; ids run from 0 to `INSTRUMENT_PARAM_COUNT - 1`. */
+export const INSTRUMENT_PARAM_COUNT = 27;
+
+/** Range, default, unit and address of one instrument parameter. */
+export interface InstrumentParamSpec {
+  /** The parameter id. */
+  readonly id: InstrumentParamId;
+  /** Address below the instrument, e.g. "filter/cutoff" for `/inst/<name>/filter/cutoff`. */
+  readonly name: string;
+  /** Smallest accepted value. */
+  readonly min: number;
+  /** Largest accepted value. */
+  readonly max: number;
+  /** Value at start-up (Polyphony: the instrument's capacity). */
+  readonly initial: number;
+  /** Unit shown to users; "" for linear amounts and choices. */
+  readonly unit: "Hz" | "ms" | "cents" | "oct" | "";
+  /** True when only whole values are meaningful (choices, counts): values are rounded. */
+  readonly integer?: boolean;
+}
+
+const P = InstrumentParam;
+
+/**
+ * Specs of every instrument parameter, indexed by id.
+ *
+ * @example
+ * ```ts
+ * import { INSTRUMENT_PARAM_SPECS, InstrumentParam } from "./instrument.ts";
+ * const cutoff = INSTRUMENT_PARAM_SPECS[InstrumentParam.FilterCutoff];
+ * console.log(cutoff?.name, cutoff?.min, cutoff?.max); // filter/cutoff 20 20000
+ * ```
+ */
+export const INSTRUMENT_PARAM_SPECS: readonly InstrumentParamSpec[] = [
+  {
+    id: P.Waveform,
+    name: "osc/wave",
+    min: 0,
+    max: WAVEFORM_COUNT - 1,
+    initial: 1,
+    unit: "",
+    integer: true,
+  },
+  { id: P.Detune, name: "osc/detune", min: -1200, max: 1200, initial: 0, unit: "cents" },
+  { id: P.PulseWidth, name: "osc/pw", min: 0.01, max: 0.99, initial: 0.5, unit: "" },
+  { id: P.SubLevel, name: "osc/sub", min: 0, max: 1, initial: 0, unit: "" },
+  { id: P.FmRatio, name: "osc/fm/ratio", min: 0, max: 32, initial: 1, unit: "" },
+  { id: P.FmIndex, name: "osc/fm/index", min: 0, max: 16, initial: 0, unit: "" },
+  { id: P.FilterMode, name: "filter/mode", min: 0, max: 3, initial: 0, unit: "", integer: true },
+  { id: P.FilterCutoff, name: "filter/cutoff", min: 20, max: 20000, initial: 20000, unit: "Hz" },
+  { id: P.FilterResonance, name: "filter/resonance", min: 0, max: 1, initial: 0, unit: "" },
+  { id: P.FilterKeyTrack, name: "filter/keytrack", min: 0, max: 1, initial: 0, unit: "" },
+  { id: P.FilterEnvAmount, name: "filter/env", min: -8, max: 8, initial: 0, unit: "oct" },
+  { id: P.AmpAttack, name: "amp/attack", min: 0, max: 10000, initial: 5, unit: "ms" },
+  { id: P.AmpDecay, name: "amp/decay", min: 0, max: 10000, initial: 100, unit: "ms" },
+  { id: P.AmpSustain, name: "amp/sustain", min: 0, max: 1, initial: 0.8, unit: "" },
+  { id: P.AmpRelease, name: "amp/release", min: 0, max: 10000, initial: 200, unit: "ms" },
+  { id: P.FilterAttack, name: "filter/attack", min: 0, max: 10000, initial: 5, unit: "ms" },
+  { id: P.FilterDecay, name: "filter/decay", min: 0, max: 10000, initial: 200, unit: "ms" },
+  { id: P.FilterSustain, name: "filter/sustain", min: 0, max: 1, initial: 0.5, unit: "" },
+  { id: P.FilterRelease, name: "filter/release", min: 0, max: 10000, initial: 200, unit: "ms" },
+  { id: P.VelocitySensitivity, name: "amp/velocity", min: 0, max: 1, initial: 1, unit: "" },
+  { id: P.Glide, name: "glide", min: 0, max: 10000, initial: 0, unit: "ms" },
+  { id: P.Mode, name: "mode", min: 0, max: 2, initial: 0, unit: "", integer: true },
+  {
+    id: P.Polyphony,
+    name: "voices",
+    min: 1,
+    max: MAX_VOICES,
+    initial: DEFAULT_VOICES,
+    unit: "",
+    integer: true,
+  },
+  { id: P.Gain, name: "gain", min: 0, max: 2, initial: 0.5, unit: "" },
+  { id: P.Pan, name: "pan", min: -1, max: 1, initial: 0, unit: "" },
+  { id: P.ReverbSend, name: "send/reverb", min: 0, max: 1, initial: 0, unit: "" },
+  { id: P.DelaySend, name: "send/delay", min: 0, max: 1, initial: 0, unit: "" },
+];
+
+/**
+ * Id of the parameter addressed `name` (e.g. "filter/cutoff"); -1 if none.
+ *
+ * @example
+ * ```ts
+ * import { instrumentParamId, InstrumentParam } from "./instrument.ts";
+ * instrumentParamId("filter/cutoff") === InstrumentParam.FilterCutoff; // true
+ * ```
+ */
+export function instrumentParamId(name: string): number {
+  for (const spec of INSTRUMENT_PARAM_SPECS) if (spec.name === name) return spec.id;
+  return -1;
+}
+
+/**
+ * `value` rounded (integer parameters) and clamped into the range of
+ * parameter `id`; NaN for an unknown id or a NaN value.
+ */
+export function clampInstrumentParam(id: number, value: number): number {
+  const spec = INSTRUMENT_PARAM_SPECS[id];
+  if (spec === undefined) return NaN;
+  const v = spec.integer === true ? Math.round(value) : value;
+  return v < spec.min ? spec.min : v > spec.max ? spec.max : v;
+}
+
+/** First slot of every {@linkcode Instrument} snapshot: format tag and version ("CIN", 1). */
+export const INSTRUMENT_STATE_TAG = 0x43494e01;
+
+/** Header slots of a snapshot: tag, sample rate, capacity. */
+const HEADER = 3;
+/** Instrument-level smoothers: envelope amount, key tracking, gain, pan, two sends. */
+const SMOOTHERS = 6;
+
+/**
+ * Float64 slots used by {@linkcode Instrument.saveState} for an instrument
+ * of `voices` voices: 3 + 27 + 12 + the allocator's + `voices` × the voice's.
+ */
+export function instrumentStateSize(voices: number): number {
+  return HEADER + INSTRUMENT_PARAM_COUNT + SMOOTHERS * SMOOTHER_STATE_SIZE +
+    voiceAllocatorStateSize(voices) + voices * VOICE_STATE_SIZE;
+}
+
+/** Instrument names: a letter, then letters, digits, `_` or `-`; at most 32 characters. */
+const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+
+/** No send buses (for {@linkcode Instrument.render}). */
+const NO_SENDS: readonly Float32Array[] = [];
+
+/** Options of {@linkcode Instrument}. */
+export interface InstrumentOptions {
+  /** Number of voices (capacity), 1..{@linkcode MAX_VOICES}; default {@linkcode DEFAULT_VOICES}. */
+  readonly voices?: number;
+  /** Smoothing time constant of the instrument-level parameters in ms; default 5. */
+  readonly smoothingMs?: Milliseconds;
+}
+
+function initialParam(id: number): number {
+  return INSTRUMENT_PARAM_SPECS[id]?.initial ?? 0;
+}
+
+/**
+ * A named polyphonic instrument (see the module doc). Note events,
+ * `setParam`, `saveState` and `loadState` are called by the control side
+ * between sub-blocks; `render` and `mixInto` by the render loop, where they
+ * neither allocate nor throw. Deterministic: the same calls give the same
+ * samples, and a snapshot makes a second instance continue bit-identically.
+ *
+ * @example
+ * ```ts
+ * import { Instrument, InstrumentParam } from "./instrument.ts";
+ * const lead = new Instrument("lead", 48000, { voices: 8 });
+ * lead.setParam(InstrumentParam.FilterCutoff, 1200);
+ * lead.setParam(InstrumentParam.Pan, -0.3);
+ * lead.noteOn(60, 0.9);
+ * lead.noteOn(64, 0.7);
+ * const block = new Float32Array(2 * 128); // L,R,L,R…
+ * lead.render(block, 0, 128);
+ * lead.noteOff(60);
+ * ```
+ */
+export class Instrument implements MixerChannel {
+  /** The instrument's name (its address, `/inst/<name>/…`). */
+  readonly name: string;
+  /** Sample rate in Hz. */
+  readonly sampleRate: Hz = 0;
+  /** Number of voices. */
+  readonly capacity: number = DEFAULT_VOICES;
+  /** Float64 slots needed by {@linkcode saveState} ({@linkcode instrumentStateSize}). */
+  readonly stateSize: number = 0;
+  readonly #params = new Float64Array(INSTRUMENT_PARAM_COUNT);
+  readonly #voices: readonly Voice[];
+  readonly #alloc: VoiceAllocator;
+  readonly #envAmount: ParamSmoother;
+  readonly #keyTrack: ParamSmoother;
+  readonly #gain: ParamSmoother;
+  readonly #pan: ParamSmoother;
+  readonly #reverbSend: ParamSmoother;
+  readonly #delaySend: ParamSmoother;
+  readonly #smoothers: readonly ParamSmoother[];
+  #glideFrames = 0;
+  readonly #mono = new Float64Array(SCRATCH_FRAMES);
+  readonly #envAmounts = new Float64Array(SCRATCH_FRAMES);
+  readonly #keyTracks = new Float64Array(SCRATCH_FRAMES);
+  readonly #gains = new Float64Array(SCRATCH_FRAMES);
+  readonly #pans = new Float64Array(SCRATCH_FRAMES);
+  readonly #sendLevels = new Float64Array(SCRATCH_FRAMES);
+  readonly #left = new Float64Array(SCRATCH_FRAMES);
+  readonly #right = new Float64Array(SCRATCH_FRAMES);
+
+  /**
+   * A silent instrument, parameters at their {@linkcode INSTRUMENT_PARAM_SPECS}
+   * initial values, its voices allocated here.
+   *
+   * @param name address of the instrument: a letter, then letters, digits, `_` or `-` (<= 32).
+   * @param sampleRate sample rate in Hz.
+   * @param options voice count and smoothing time.
+   * @throws {RangeError} for a bad name, sample rate, voice count or smoothing time.
+   */
+  constructor(name: string, sampleRate: Hz, options: InstrumentOptions = {}) {
+    if (!NAME_PATTERN.test(name)) {
+      throw new RangeError(
+        `instrument name must be a letter then up to 31 letters, digits, _ or -, got "${name}"`,
+      );
+    }
+    checkSampleRate(sampleRate);
+    const capacity = options.voices ?? DEFAULT_VOICES;
+    checkVoiceCount(capacity);
+    this.name = name;
+    this.sampleRate = sampleRate;
+    this.capacity = capacity;
+    this.stateSize = instrumentStateSize(capacity);
+    this.#alloc = new VoiceAllocator(capacity);
+    const voices: Voice[] = [];
+    for (let i = 0; i < capacity; i++) voices.push(new Voice(sampleRate));
+    this.#voices = voices;
+    const timeMs = options.smoothingMs ?? DEFAULT_SMOOTHING_MS;
+    const smoother = () => new ParamSmoother(sampleRate, { timeMs });
+    this.#envAmount = smoother();
+    this.#keyTrack = smoother();
+    this.#gain = smoother();
+    this.#pan = smoother();
+    this.#reverbSend = smoother();
+    this.#delaySend = smoother();
+    this.#smoothers = [
+      this.#envAmount,
+      this.#keyTrack,
+      this.#gain,
+      this.#pan,
+      this.#reverbSend,
+      this.#delaySend,
+    ];
+    for (let id = 0; id < INSTRUMENT_PARAM_COUNT; id++) this.setParam(id, initialParam(id));
+    this.setParam(InstrumentParam.Polyphony, capacity);
+    for (const s of this.#smoothers) s.reset(s.target);
+    for (const v of voices) v.stop();
+  }
+
+  /** Voices sounding (held or releasing). */
+  get activeVoices(): number {
+    return this.#alloc.activeVoices;
+  }
+
+  /** Voices whose note is held (gate open). */
+  get heldVoices(): number {
+    return this.#alloc.heldVoices;
+  }
+
+  /** Current voice mode. */
+  get mode(): VoiceModeId {
+    return this.#alloc.mode;
+  }
+
+  /** Voices poly mode uses. */
+  get polyphony(): number {
+    return this.#alloc.polyphony;
+  }
+
+  /** Amp-envelope stage of voice `i` (for meters and tests). */
+  voiceStage(i: number): AdsrStageId {
+    return (this.#voices[i] as Voice).stage;
+  }
+
+  /** Amp-envelope level of voice `i`, 0..1 (for meters and tests). */
+  voiceLevel(i: number): number {
+    return (this.#voices[i] as Voice).amp.level;
+  }
+
+  /** Current pitch of voice `i` in semitones (MIDI numbering; fractional while gliding). */
+  voicePitch(i: number): number {
+    return (this.#voices[i] as Voice).pitch;
+  }
+
+  /** Note voice `i` plays, -1 when free. */
+  voiceNote(i: number): number {
+    return this.#alloc.isSounding(i) ? this.#alloc.voiceNote(i) : -1;
+  }
+
+  /**
+   * Play `note` (MIDI number, fractions allowed, clamped to 0..127) at
+   * `velocity` (0..1). Control side.
+   * @returns the voice used, or -1 (nothing changes) for a non-finite note or velocity.
+   */
+  noteOn(note: number, velocity = 1): number {
+    const alloc = this.#alloc;
+    const v = alloc.noteOn(note, velocity);
+    if (v >= 0) this.#apply(v);
+    return v;
+  }
+
+  /**
+   * Release `note`; in mono and legato modes this may return to a note
+   * still held instead. Control side.
+   * @returns the voice affected, or -1 if none.
+   */
+  noteOff(note: number): number {
+    const v = this.#alloc.noteOff(note);
+    if (v >= 0) this.#apply(v);
+    return v;
+  }
+
+  /** Release every held note (voices finish their release). Control side. */
+  allNotesOff(): void {
+    this.#releaseHeld(0);
+    this.#alloc.allNotesOff();
+  }
+
+  /** Silence every voice at once (no release) and free them. Control side. */
+  reset(): void {
+    for (const v of this.#voices) v.stop();
+    this.#alloc.reset();
+  }
+
+  /**
+   * Switch to poly, mono or legato mode; held notes are released. Control side.
+   * @returns false for NaN or ±Infinity; other values are rounded and clamped to a `VoiceMode`
+   * (voice_allocator.ts).
+   */
+  setMode(mode: VoiceModeId): boolean {
+    return this.setParam(InstrumentParam.Mode, mode);
+  }
+
+  /**
+   * Use `n` voices in poly mode (rounded, clamped to 1..capacity); held
+   * voices beyond are released. Control side.
+   * @returns false for NaN or ±Infinity.
+   */
+  setPolyphony(n: number): boolean {
+    return this.setParam(InstrumentParam.Polyphony, n);
+  }
+
+  /**
+   * Set the glide time in ms (clamped to 0..10000): later pitch changes of a
+   * sounding voice slide linearly in semitones over it. Control side.
+   * @returns false for NaN or ±Infinity.
+   */
+  setGlide(ms: Milliseconds): boolean {
+    return this.setParam(InstrumentParam.Glide, ms);
+  }
+
+  /**
+   * Set parameter `id` to `value`, rounded (choices and counts) and clamped
+   * to its range; see {@linkcode INSTRUMENT_PARAM_SPECS}. Continuous
+   * parameters glide; envelope times apply from each voice's next segment;
+   * a mode change releases held notes. Control side.
+   * @returns false (and changes nothing) for an unknown id, NaN or ±Infinity.
+   */
+  setParam(id: number, value: number): boolean {
+    const spec = INSTRUMENT_PARAM_SPECS[id];
+    if (spec === undefined || !Number.isFinite(value)) return false;
+    // clampInstrumentParam written out, with Math.min/max rather than ?: on the
+    // spec's numbers: both would box the double (see _scratch.ts).
+    const r = spec.integer === true ? Math.round(value) : value;
+    const max = id === P.Polyphony ? this.capacity : spec.max;
+    this.#params[id] = Math.min(Math.max(r, spec.min), max);
+    this.#dispatch(id);
+    return true;
+  }
+
+  /**
+   * Apply parameter `id` from #params. The forwarding methods read the value
+   * back from #params too: a double crossing a call V8 does not inline is
+   * boxed, and that would happen once per voice (see _scratch.ts).
+   */
+  #dispatch(id: number): void {
+    switch (id) {
+      case P.Waveform:
+        this.#setWaveform();
+        break;
+      case P.Detune:
+        this.#setDetune();
+        break;
+      case P.PulseWidth:
+        this.#setPulseWidth();
+        break;
+      case P.SubLevel:
+        this.#setSubLevel();
+        break;
+      case P.FmRatio:
+        this.#setFmRatio();
+        break;
+      case P.FmIndex:
+        this.#setFmIndex();
+        break;
+      case P.FilterMode:
+        this.#setFilterMode();
+        break;
+      case P.FilterCutoff:
+        this.#setFilterCutoff();
+        break;
+      case P.FilterResonance:
+        this.#setFilterResonance();
+        break;
+      case P.AmpAttack:
+        this.#setAmpAttack();
+        break;
+      case P.AmpDecay:
+        this.#setAmpDecay();
+        break;
+      case P.AmpSustain:
+        this.#setAmpSustain();
+        break;
+      case P.AmpRelease:
+        this.#setAmpRelease();
+        break;
+      case P.VelocitySensitivity:
+        this.#setVelocitySensitivity();
+        break;
+      case P.FilterAttack:
+        this.#setFilterAttack();
+        break;
+      case P.FilterDecay:
+        this.#setFilterDecay();
+        break;
+      case P.FilterSustain:
+        this.#setFilterSustain();
+        break;
+      case P.FilterRelease:
+        this.#setFilterRelease();
+        break;
+      case P.Mode: {
+        const mode = this.#params[P.Mode] as number;
+        if (mode !== this.#alloc.mode) {
+          this.#releaseHeld(0);
+          this.#alloc.setMode(mode);
+        }
+        break;
+      }
+      case P.Polyphony: {
+        const n = this.#params[P.Polyphony] as number;
+        this.#releaseHeld(n);
+        this.#alloc.setPolyphony(n);
+        break;
+      }
+      default:
+        this.#setShared(id);
+    }
+  }
+
+  /** The last value set (rounded and clamped) for parameter `id`; NaN for an unknown id. */
+  getParam(id: number): number {
+    return INSTRUMENT_PARAM_SPECS[id] === undefined ? NaN : this.#params[id] ?? NaN;
+  }
+
+  /**
+   * Render frames [start, end) into the interleaved stereo block `out`
+   * (overwriting them; post gain and pan, sends dropped). The range is
+   * clamped to the block. Render loop.
+   */
+  render(out: Float32Array, start: Frames, end: Frames): void {
+    const frames = out.length >> 1;
+    const s = start > 0 ? (start < frames ? start | 0 : frames) : 0;
+    const e = end > 0 ? (end < frames ? end | 0 : frames) : 0;
+    if (e <= s) return;
+    out.fill(0, 2 * s, 2 * e);
+    this.mixInto(out, NO_SENDS, s, e);
+  }
+
+  /**
+   * Add frames [start, end) of the instrument, post gain and equal-power
+   * pan, into the interleaved stereo bus `dry`, and scaled by the send
+   * levels into `sends[SendBus.Reverb]` and `sends[SendBus.Delay]` (a send
+   * bus that is missing or shorter than `dry` is skipped). The range is
+   * clamped to `dry`. If a voice produced a non-finite sample, that chunk
+   * is dropped and every voice silenced. Render loop; allocates nothing.
+   */
+  mixInto(dry: Float32Array, sends: readonly Float32Array[], start: Frames, end: Frames): void {
+    const frames = dry.length >> 1;
+    const s = start > 0 ? (start < frames ? start | 0 : frames) : 0;
+    const e = end > 0 ? (end < frames ? end | 0 : frames) : 0;
+    const reverbBus = sends.length > SendBus.Reverb ? sends[SendBus.Reverb] : undefined;
+    const delayBus = sends.length > SendBus.Delay ? sends[SendBus.Delay] : undefined;
+    const left = this.#left;
+    const right = this.#right;
+    for (let c = s; c < e; c += SCRATCH_FRAMES) {
+      const n = e - c < SCRATCH_FRAMES ? e - c : SCRATCH_FRAMES;
+      if (!this.#renderVoices(n)) continue;
+      this.#gain.fill(this.#gains, 0, n);
+      this.#pan.fill(this.#pans, 0, n);
+      this.#panned(n);
+      for (let i = 0; i < n; i++) {
+        const o = 2 * (c + i);
+        dry[o] = (dry[o] as number) + (left[i] as number);
+        dry[o + 1] = (dry[o + 1] as number) + (right[i] as number);
+      }
+      if (reverbBus !== undefined && reverbBus.length >= dry.length) {
+        this.#send(this.#reverbSend, P.ReverbSend, reverbBus, c, n);
+      }
+      if (delayBus !== undefined && delayBus.length >= dry.length) {
+        this.#send(this.#delaySend, P.DelaySend, delayBus, c, n);
+      }
+    }
+  }
+
+  /**
+   * Copy the complete state (parameters, smoothers, allocator, every
+   * voice's oscillator, filter, envelopes and glide) into `dst` at `offset`
+   * ({@linkcode stateSize} slots); returns the offset after it. Control side.
+   * @throws {RangeError} if `dst` is too short.
+   */
+  saveState(dst: Float64Array, offset = 0): number {
+    if (!(offset >= 0 && offset + this.stateSize <= dst.length)) {
+      throw new RangeError(
+        `state buffer must hold ${this.stateSize} values from offset ${offset}, got ${dst.length}`,
+      );
+    }
+    dst[offset] = INSTRUMENT_STATE_TAG;
+    dst[offset + 1] = this.sampleRate;
+    dst[offset + 2] = this.capacity;
+    dst.set(this.#params, offset + HEADER);
+    let o = offset + HEADER + INSTRUMENT_PARAM_COUNT;
+    for (const s of this.#smoothers) o = s.saveState(dst, o);
+    o = this.#alloc.saveState(dst, o);
+    for (const v of this.#voices) o = v.saveState(dst, o);
+    return o;
+  }
+
+  /**
+   * Restore a state written by {@linkcode saveState} of an instrument with
+   * the same sample rate and voice count; from then on this instrument
+   * renders bit-identically to the one saved. Parameter values a valid
+   * snapshot cannot hold are repaired (non-finite to their initial values,
+   * others clamped). Control side.
+   * @throws {RangeError} if `src` is too short, is not an instrument
+   * snapshot, or has another sample rate or voice count.
+   */
+  loadState(src: Float64Array, offset = 0): number {
+    if (!(offset >= 0 && offset + this.stateSize <= src.length)) {
+      throw new RangeError(
+        `state buffer must hold ${this.stateSize} values from offset ${offset}, got ${src.length}`,
+      );
+    }
+    if (src[offset] !== INSTRUMENT_STATE_TAG) {
+      throw new RangeError(
+        `state must start with tag ${INSTRUMENT_STATE_TAG} (an Instrument snapshot), got ${
+          src[offset]
+        }`,
+      );
+    }
+    if (src[offset + 1] !== this.sampleRate) {
+      throw new RangeError(
+        `state sample rate must be ${this.sampleRate} Hz, got ${src[offset + 1]}`,
+      );
+    }
+    if (src[offset + 2] !== this.capacity) {
+      throw new RangeError(`state must be of ${this.capacity} voices, got ${src[offset + 2]}`);
+    }
+    const params = this.#params;
+    for (let id = 0; id < INSTRUMENT_PARAM_COUNT; id++) {
+      const x = src[offset + HEADER + id] as number;
+      params[id] = Number.isFinite(x) ? clampInstrumentParam(id, x) : initialParam(id);
+    }
+    if ((params[P.Polyphony] as number) > this.capacity) params[P.Polyphony] = this.capacity;
+    this.#glideFrames = Math.round(((params[P.Glide] as number) * this.sampleRate) / 1000);
+    let o = offset + HEADER + INSTRUMENT_PARAM_COUNT;
+    for (const s of this.#smoothers) {
+      o = s.loadState(src, o);
+      if (!(Number.isFinite(s.value) && Number.isFinite(s.target))) s.reset(0);
+    }
+    o = this.#alloc.loadState(src, o);
+    for (const v of this.#voices) o = v.loadState(src, o);
+    return o;
+  }
+
+  // One small method per forwarded parameter, each reading its value from
+  // #params: V8 inlines the voice setter into it, so no double is boxed per voice.
+
+  /** Forward Waveform to every voice's oscillator. */
+  #setWaveform(): void {
+    const x = this.#params[P.Waveform] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setWaveform(x);
+  }
+
+  /** Forward Detune to every voice's oscillator. */
+  #setDetune(): void {
+    const x = this.#params[P.Detune] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setDetune(x);
+  }
+
+  /** Forward PulseWidth to every voice's oscillator. */
+  #setPulseWidth(): void {
+    const x = this.#params[P.PulseWidth] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setPulseWidth(x);
+  }
+
+  /** Forward SubLevel to every voice's oscillator. */
+  #setSubLevel(): void {
+    const x = this.#params[P.SubLevel] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setSubLevel(x);
+  }
+
+  /** Forward FmRatio to every voice's oscillator. */
+  #setFmRatio(): void {
+    const x = this.#params[P.FmRatio] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setFmRatio(x);
+  }
+
+  /** Forward FmIndex to every voice's oscillator. */
+  #setFmIndex(): void {
+    const x = this.#params[P.FmIndex] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setFmIndex(x);
+  }
+
+  /** Forward FilterMode to every voice's filter. */
+  #setFilterMode(): void {
+    const x = this.#params[P.FilterMode] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).filter.setMode(x as SvfModeId);
+  }
+
+  /** Forward FilterCutoff to every voice's filter. */
+  #setFilterCutoff(): void {
+    const x = this.#params[P.FilterCutoff] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).filter.setCutoff(x);
+  }
+
+  /** Forward FilterResonance to every voice's filter. */
+  #setFilterResonance(): void {
+    const x = this.#params[P.FilterResonance] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).filter.setResonance(x);
+  }
+
+  /** Forward AmpAttack to every voice's amp envelope. */
+  #setAmpAttack(): void {
+    const x = this.#params[P.AmpAttack] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).amp.setAttack(x);
+  }
+
+  /** Forward AmpDecay to every voice's amp envelope. */
+  #setAmpDecay(): void {
+    const x = this.#params[P.AmpDecay] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).amp.setDecay(x);
+  }
+
+  /** Forward AmpSustain to every voice's amp envelope. */
+  #setAmpSustain(): void {
+    const x = this.#params[P.AmpSustain] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).amp.setSustain(x);
+  }
+
+  /** Forward AmpRelease to every voice's amp envelope. */
+  #setAmpRelease(): void {
+    const x = this.#params[P.AmpRelease] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).amp.setRelease(x);
+  }
+
+  /** Forward VelocitySensitivity to every voice's amp envelope. */
+  #setVelocitySensitivity(): void {
+    const x = this.#params[P.VelocitySensitivity] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).amp.setVelocitySensitivity(x);
+  }
+
+  /** Forward FilterAttack to every voice's filter envelope. */
+  #setFilterAttack(): void {
+    const x = this.#params[P.FilterAttack] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).fenv.setAttack(x);
+  }
+
+  /** Forward FilterDecay to every voice's filter envelope. */
+  #setFilterDecay(): void {
+    const x = this.#params[P.FilterDecay] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).fenv.setDecay(x);
+  }
+
+  /** Forward FilterSustain to every voice's filter envelope. */
+  #setFilterSustain(): void {
+    const x = this.#params[P.FilterSustain] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).fenv.setSustain(x);
+  }
+
+  /** Forward FilterRelease to every voice's filter envelope. */
+  #setFilterRelease(): void {
+    const x = this.#params[P.FilterRelease] as number;
+    const voices = this.#voices;
+    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).fenv.setRelease(x);
+  }
+
+  /** Apply instrument-level parameter `id` (glide, shared smoothers) from #params. */
+  #setShared(id: number): void {
+    const x = this.#params[id] as number;
+    if (id === P.Glide) this.#glideFrames = Math.round((x * this.sampleRate) / 1000);
+    else if (id === P.FilterKeyTrack) this.#keyTrack.setTarget(x);
+    else if (id === P.FilterEnvAmount) this.#envAmount.setTarget(x);
+    else if (id === P.Gain) this.#gain.setTarget(x);
+    else if (id === P.Pan) this.#pan.setTarget(x);
+    else if (id === P.ReverbSend) this.#reverbSend.setTarget(x);
+    else if (id === P.DelaySend) this.#delaySend.setTarget(x);
+  }
+
+  /** Carry out the allocator's last action on voice `v`. */
+  #apply(v: number): void {
+    const alloc = this.#alloc;
+    const voice = this.#voices[v] as Voice;
+    const note = alloc.voiceNote(v);
+    switch (alloc.lastAction) {
+      case NoteAction.Start:
+        voice.start(note, alloc.voiceVelocity(v));
+        break;
+      case NoteAction.Retrigger:
+        voice.retrigger(note, alloc.voiceVelocity(v), this.#glideFrames);
+        break;
+      case NoteAction.Legato:
+        voice.moveTo(note, this.#glideFrames);
+        break;
+      case NoteAction.Release:
+        voice.release();
+        break;
+    }
+  }
+
+  /** Close the gates of held voices from index `from` up (before the allocator releases them). */
+  #releaseHeld(from: number): void {
+    for (let i = from; i < this.capacity; i++) {
+      if (this.#alloc.isHeld(i)) (this.#voices[i] as Voice).release();
+    }
+  }
+
+  /**
+   * Sum the sounding voices into #mono[0..n) and free the voices that went
+   * idle. Returns false (and silences every voice) if a sample was not finite.
+   */
+  #renderVoices(n: number): boolean {
+    const alloc = this.#alloc;
+    const voices = this.#voices;
+    const mono = this.#mono;
+    this.#envAmount.fill(this.#envAmounts, 0, n);
+    this.#keyTrack.fill(this.#keyTracks, 0, n);
+    const params = this.#params;
+    const modulate = !(params[P.FilterEnvAmount] === 0 && this.#envAmount.isSettled &&
+      params[P.FilterKeyTrack] === 0 && this.#keyTrack.isSettled);
+    for (let i = 0; i < n; i++) mono[i] = 0;
+    for (let v = 0; v < this.capacity; v++) {
+      if (!alloc.isSounding(v)) continue;
+      const voice = voices[v] as Voice;
+      voice.render(mono, n, this.#envAmounts, this.#keyTracks, modulate);
+      if (voice.isIdle) alloc.voiceEnded(v);
+    }
+    let bad = 0;
+    for (let i = 0; i < n; i++) {
+      const x = mono[i] as number;
+      bad += x - x;
+    }
+    if (bad === 0) return true;
+    this.reset();
+    return false;
+  }
+
+  /**
+   * #left and #right [0..n) from #mono with the gains and equal-power pan:
+   * left = sin((1 − pan)·π/4), right = sin((1 + pan)·π/4), so the centre is
+   * −3 dB each side and a hard pan leaves the other side exactly silent.
+   */
+  #panned(n: number): void {
+    const mono = this.#mono;
+    const gains = this.#gains;
+    const pans = this.#pans;
+    const left = this.#left;
+    const right = this.#right;
+    const q = Math.PI / 4;
+    if (this.#pan.isSettled) {
+      const p = pans[0] as number;
+      const gl = Math.sin((1 - p) * q);
+      const gr = Math.sin((1 + p) * q);
+      for (let i = 0; i < n; i++) {
+        const m = (mono[i] as number) * (gains[i] as number);
+        left[i] = m * gl;
+        right[i] = m * gr;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const p = pans[i] as number;
+        const m = (mono[i] as number) * (gains[i] as number);
+        left[i] = m * Math.sin((1 - p) * q);
+        right[i] = m * Math.sin((1 + p) * q);
+      }
+    }
+  }
+
+  /** Add #left/#right[0..n) × send level (parameter `id`) into `bus` from frame `c`, unless it rests at 0. */
+  #send(level: ParamSmoother, id: number, bus: Float32Array, c: number, n: number): void {
+    // The parameter (its target) from #params: a getter returning a double may box.
+    if (this.#params[id] === 0 && level.isSettled) return;
+    const levels = this.#sendLevels;
+    const left = this.#left;
+    const right = this.#right;
+    level.fill(levels, 0, n);
+    for (let i = 0; i < n; i++) {
+      const o = 2 * (c + i);
+      const g = levels[i] as number;
+      bus[o] = (bus[o] as number) + (left[i] as number) * g;
+      bus[o + 1] = (bus[o + 1] as number) + (right[i] as number) * g;
+    }
+  }
+}
