@@ -9,7 +9,7 @@
 
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
-import { DEFAULT_SMOOTHING_MS, ParamSmoother } from "./smoother.ts";
+import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { Frames, Hz, Milliseconds } from "./units.ts";
 
 /** Centre delay of the sweep in ms. */
@@ -20,6 +20,39 @@ export const CHORUS_MAX_DEPTH_MS: Milliseconds = 5;
 export const CHORUS_MIN_RATE: Hz = 0.01;
 /** Highest LFO rate in Hz. */
 export const CHORUS_MAX_RATE: Hz = 10;
+
+/**
+ * Line values a snapshot may hold: {@linkcode Chorus.loadState} zeroes
+ * anything beyond (or non-finite). The lines hold the input, so 80 dB over
+ * full scale is far beyond anything real.
+ */
+export const CHORUS_STATE_LIMIT = 1e4;
+
+/** Snapshot slots before the lines: write position, LFO phase, 3 smoothers. */
+const OWN_STATE = 2 + 3 * SMOOTHER_STATE_SIZE;
+
+/** Frames of each chorus line at `sampleRate` Hz: base + depth, plus 4. */
+function chorusLineFrames(sampleRate: Hz): Frames {
+  return Math.ceil(((CHORUS_BASE_MS + CHORUS_MAX_DEPTH_MS) * sampleRate) / 1000) + 4;
+}
+
+/**
+ * Float64 slots of a {@linkcode Chorus} snapshot at `sampleRate` Hz
+ * ({@linkcode Chorus.stateSize}): 8 for the write position, LFO phase and
+ * smoothers plus both lines of ceil(15 ms·rate) + 4 frames (1456 at 48 kHz).
+ *
+ * @throws {RangeError} if the rate is out of range.
+ *
+ * @example
+ * ```ts
+ * import { chorusStateSize } from "./chorus.ts";
+ * chorusStateSize(48000); // 1456
+ * ```
+ */
+export function chorusStateSize(sampleRate: Hz): number {
+  checkSampleRate(sampleRate);
+  return OWN_STATE + 2 * chorusLineFrames(sampleRate);
+}
 
 /**
  * Delay in ms at `depth` (0..1, clamped) for an LFO value `lfo` in [-1, 1]:
@@ -70,6 +103,8 @@ export interface ChorusOptions {
 export class Chorus {
   /** Sample rate in Hz. */
   readonly sampleRate: Hz = 0;
+  /** Float64 slots needed by {@linkcode saveState}: {@linkcode chorusStateSize} of the rate. */
+  readonly stateSize: number = 0;
   readonly #lineL: Float32Array;
   readonly #lineR: Float32Array;
   readonly #rate: ParamSmoother;
@@ -96,9 +131,10 @@ export class Chorus {
     this.sampleRate = sampleRate;
     this.#invRate = 1 / sampleRate;
     this.#framesPerMs = sampleRate / 1000;
-    const len = Math.ceil(((CHORUS_BASE_MS + CHORUS_MAX_DEPTH_MS) * sampleRate) / 1000) + 4;
+    const len = chorusLineFrames(sampleRate);
     this.#lineL = new Float32Array(len);
     this.#lineR = new Float32Array(len);
+    this.stateSize = OWN_STATE + 2 * len;
     const timeMs = options.smoothingMs ?? DEFAULT_SMOOTHING_MS;
     this.#rate = new ParamSmoother(sampleRate, { timeMs, initial: CHORUS_MIN_RATE });
     this.#depth = new ParamSmoother(sampleRate, { timeMs });
@@ -167,6 +203,48 @@ export class Chorus {
     this.#rate.reset(this.#rate.target);
     this.#depth.reset(this.#depth.target);
     this.#mix.reset(this.#mix.target);
+  }
+
+  /**
+   * Write the complete state — write position, LFO phase, smoothers and both
+   * lines — to `dst` at `offset` ({@linkcode stateSize} slots); returns the
+   * offset after it. A chorus of the same rate loaded from it continues
+   * bit-identically. Control side.
+   * @throws {RangeError} if `dst` is too short.
+   */
+  saveState(dst: Float64Array, offset: number): number {
+    checkStateRange(dst, offset, this.stateSize);
+    dst[offset] = this.#write;
+    dst[offset + 1] = this.#phase;
+    let o = this.#rate.saveState(dst, offset + 2);
+    o = this.#depth.saveState(dst, o);
+    o = this.#mix.saveState(dst, o);
+    dst.set(this.#lineL, o);
+    dst.set(this.#lineR, o + this.#lineL.length);
+    return offset + this.stateSize;
+  }
+
+  /**
+   * Read the state written by {@linkcode saveState} of a chorus of the same
+   * rate; returns the offset after it. Values a valid snapshot cannot hold
+   * are repaired: a position outside the line or a phase outside [0, 1) to
+   * 0, smoothers clamped to their ranges, line values that are non-finite or
+   * beyond ±{@linkcode CHORUS_STATE_LIMIT} to 0. Control side.
+   * @throws {RangeError} if `src` is too short.
+   */
+  loadState(src: Float64Array, offset: number): number {
+    checkStateRange(src, offset, this.stateSize);
+    const len = this.#lineL.length;
+    const w = src[offset] as number;
+    this.#write = Number.isInteger(w) && w >= 0 && w < len ? w : 0;
+    const p = src[offset + 1] as number;
+    this.#phase = p >= 0 && p < 1 ? p : 0;
+    let o = loadSmoother(this.#rate, src, offset + 2, CHORUS_MIN_RATE, CHORUS_MAX_RATE);
+    o = loadSmoother(this.#depth, src, o, 0, 1);
+    o = loadSmoother(this.#mix, src, o, 0, 1);
+    loadLine(this.#lineL, src, o);
+    loadLine(this.#lineR, src, o + len);
+    return offset + this.stateSize;
   }
 
   /**
@@ -244,5 +322,47 @@ export class Chorus {
       if (e > s) buf.fill(0, 2 * s, 2 * e);
       this.reset();
     }
+  }
+}
+
+/**
+ * Load smoother `s` from `src` at `offset`, then repair it: value and target
+ * into [lo, hi], a non-finite one from the other, both non-finite to `lo`.
+ * A valid snapshot is loaded unchanged. Returns the offset after it.
+ */
+function loadSmoother(
+  s: ParamSmoother,
+  src: Float64Array,
+  offset: number,
+  lo: number,
+  hi: number,
+): number {
+  const next = s.loadState(src, offset);
+  const v = s.value;
+  const t = s.target;
+  const clamp = (x: number): number => (x < lo ? lo : x > hi ? hi : x);
+  const target = Number.isFinite(t) ? clamp(t) : Number.isFinite(v) ? clamp(v) : lo;
+  const value = Number.isFinite(v) ? clamp(v) : target;
+  if (value !== v || target !== t) {
+    s.reset(value);
+    s.setTarget(target);
+  }
+  return next;
+}
+
+/** Line values from `src` at `offset`; non-finite or beyond ±CHORUS_STATE_LIMIT to 0. */
+function loadLine(line: Float32Array, src: Float64Array, offset: number): void {
+  for (let i = 0; i < line.length; i++) {
+    const x = src[offset + i] as number;
+    line[i] = x >= -CHORUS_STATE_LIMIT && x <= CHORUS_STATE_LIMIT ? x : 0;
+  }
+}
+
+/** Throw unless `buf` holds `size` values from `offset`. */
+function checkStateRange(buf: Float64Array, offset: number, size: number): void {
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= buf.length)) {
+    throw new RangeError(
+      `state buffer must hold ${size} values from offset ${offset}, got ${buf.length}`,
+    );
   }
 }

@@ -17,7 +17,7 @@
 
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
-import { DEFAULT_SMOOTHING_MS, ParamSmoother } from "./smoother.ts";
+import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { Decibels, Frames, Hz, Milliseconds } from "./units.ts";
 
 /** Lowest threshold in dBFS. */
@@ -39,6 +39,17 @@ const FLOOR_DB = -200;
 const FLOOR_LEVEL = 1e-10;
 /** Gain reductions smaller than this in magnitude (dB) are flushed to 0 (denormal guard). */
 const FLUSH_DB = 1e-12;
+/**
+ * Deepest gain reduction a snapshot may hold, in dB. Float32 input peaks at
+ * about 771 dBFS, so no real reduction gets below about −850 dB.
+ */
+const MIN_REDUCTION_DB = -1000;
+
+/**
+ * Float64 slots used by {@linkcode Compressor.saveState}: gain reduction,
+ * attack and release times, and the threshold, ratio, knee and makeup smoothers.
+ */
+export const COMPRESSOR_STATE_SIZE: number = 3 + 4 * SMOOTHER_STATE_SIZE;
 
 /**
  * Static curve: the gain change in dB (<= 0) for a detector level of
@@ -130,6 +141,8 @@ export interface CompressorOptions {
 export class Compressor {
   /** Sample rate in Hz. */
   readonly sampleRate: Hz = 0;
+  /** Float64 slots needed by {@linkcode saveState} ({@linkcode COMPRESSOR_STATE_SIZE}). */
+  readonly stateSize: number = COMPRESSOR_STATE_SIZE;
   readonly #threshold: ParamSmoother;
   readonly #ratio: ParamSmoother;
   readonly #knee: ParamSmoother;
@@ -276,6 +289,47 @@ export class Compressor {
   }
 
   /**
+   * Write the complete state — gain reduction, attack and release times and
+   * the parameter smoothers — to `dst` at `offset` ({@linkcode stateSize}
+   * slots); returns the offset after it. A compressor of the same rate loaded
+   * from it continues bit-identically. Control side.
+   * @throws {RangeError} if `dst` is too short.
+   */
+  saveState(dst: Float64Array, offset: number): number {
+    checkStateRange(dst, offset, COMPRESSOR_STATE_SIZE);
+    dst[offset] = this.#reduction;
+    dst[offset + 1] = this.#attackMs;
+    dst[offset + 2] = this.#releaseMs;
+    let o = this.#threshold.saveState(dst, offset + 3);
+    o = this.#ratio.saveState(dst, o);
+    o = this.#knee.saveState(dst, o);
+    return this.#makeup.saveState(dst, o);
+  }
+
+  /**
+   * Read the state written by {@linkcode saveState}; returns the offset after
+   * it. Values a valid snapshot cannot hold are repaired: the gain reduction
+   * clamped to [−1000, 0] dB (non-finite: 0), attack and release clamped to
+   * their ranges (non-finite: unchanged), smoothers clamped to their ranges.
+   * Control side.
+   * @throws {RangeError} if `src` is too short.
+   */
+  loadState(src: Float64Array, offset: number): number {
+    checkStateRange(src, offset, COMPRESSOR_STATE_SIZE);
+    const r = src[offset] as number;
+    this.#reduction = Number.isFinite(r) ? clamp(r, MIN_REDUCTION_DB, 0) : 0;
+    const attack = src[offset + 1] as number;
+    if (Number.isFinite(attack)) this.setAttack(attack);
+    const release = src[offset + 2] as number;
+    if (Number.isFinite(release)) this.setRelease(release);
+    const maxMakeup = COMPRESSOR_MAX_MAKEUP_DB;
+    let o = loadSmoother(this.#threshold, src, offset + 3, COMPRESSOR_MIN_THRESHOLD_DB, 0);
+    o = loadSmoother(this.#ratio, src, o, 1, COMPRESSOR_MAX_RATIO);
+    o = loadSmoother(this.#knee, src, o, 0, COMPRESSOR_MAX_KNEE_DB);
+    return loadSmoother(this.#makeup, src, o, -maxMakeup, maxMakeup);
+  }
+
+  /**
    * Process frames [start, end) of the interleaved stereo block `buf` in
    * place; the range is clamped to the block. Render loop; allocates nothing,
    * never throws.
@@ -335,5 +389,38 @@ export class Compressor {
       if (e > s) buf.fill(0, 2 * s, 2 * e);
       this.reset();
     }
+  }
+}
+
+/**
+ * Load smoother `s` from `src` at `offset`, then repair it: value and target
+ * into [lo, hi], a non-finite one from the other, both non-finite to `lo`.
+ * A valid snapshot is loaded unchanged. Returns the offset after it.
+ */
+function loadSmoother(
+  s: ParamSmoother,
+  src: Float64Array,
+  offset: number,
+  lo: number,
+  hi: number,
+): number {
+  const next = s.loadState(src, offset);
+  const v = s.value;
+  const t = s.target;
+  const target = Number.isFinite(t) ? clamp(t, lo, hi) : Number.isFinite(v) ? clamp(v, lo, hi) : lo;
+  const value = Number.isFinite(v) ? clamp(v, lo, hi) : target;
+  if (value !== v || target !== t) {
+    s.reset(value);
+    s.setTarget(target);
+  }
+  return next;
+}
+
+/** Throw unless `buf` holds `size` values from `offset`. */
+function checkStateRange(buf: Float64Array, offset: number, size: number): void {
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= buf.length)) {
+    throw new RangeError(
+      `state buffer must hold ${size} values from offset ${offset}, got ${buf.length}`,
+    );
   }
 }

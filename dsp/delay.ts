@@ -13,7 +13,7 @@
 
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
-import { DEFAULT_SMOOTHING_MS, ParamSmoother } from "./smoother.ts";
+import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { Frames, Hz, Milliseconds } from "./units.ts";
 
 /** Largest accepted `maxTimeMs` (and so delay time) in ms. */
@@ -26,6 +26,17 @@ export const DELAY_MAX_FEEDBACK = 0.95;
 export const DELAY_CROSSFADE_MS: Milliseconds = 30;
 /** Line values smaller than this in magnitude are stored as 0 (denormal guard). */
 export const DELAY_FLUSH_LEVEL = 1e-20;
+
+/**
+ * Line values a snapshot may hold: {@linkcode StereoDelay.loadState} zeroes
+ * anything beyond (or non-finite). 80 dB over full scale: the lines only get
+ * there from input 100 times beyond where the master's output guard already
+ * calls it a runaway.
+ */
+export const DELAY_STATE_LIMIT = 1e4;
+
+/** Snapshot slots before the lines: write position, taps, pending time, fade, 3 smoothers. */
+const OWN_STATE = 5 + 3 * SMOOTHER_STATE_SIZE;
 
 /** Lowest tempo accepted by {@linkcode tempoSyncMs}, in beats per minute. */
 const MIN_BPM = 1;
@@ -76,6 +87,72 @@ export function delayFrames(timeMs: Milliseconds, sampleRate: Hz): Frames {
   return Math.round((timeMs * sampleRate) / 1000);
 }
 
+/** Longest delay in frames for a line of `maxMs` ms; throws if `maxMs` is out of range. */
+function maxDelayFrames(maxMs: Milliseconds, sampleRate: Hz): Frames {
+  if (!(maxMs >= 1 && maxMs <= DELAY_MAX_TIME_MS)) {
+    throw new RangeError(
+      `maximum delay time must be between 1 and ${DELAY_MAX_TIME_MS} ms, got ${maxMs}`,
+    );
+  }
+  return Math.max(1, Math.ceil((maxMs * sampleRate) / 1000));
+}
+
+/**
+ * Float64 slots of a {@linkcode StereoDelay} snapshot ({@linkcode StereoDelay.stateSize})
+ * for a line of `maxTimeMs` at `sampleRate` Hz: 11 for positions, taps, fade
+ * and smoothers plus both lines, 2·(maxFrames + 1) with maxFrames =
+ * ceil(maxTimeMs·rate / 1000) (192013 for the default 2000 ms at 48 kHz).
+ *
+ * @throws {RangeError} for an out-of-range rate or `maxTimeMs`.
+ *
+ * @example
+ * ```ts
+ * import { stereoDelayStateSize } from "./delay.ts";
+ * stereoDelayStateSize(48000, 2000); // 192013
+ * ```
+ */
+export function stereoDelayStateSize(
+  sampleRate: Hz,
+  maxTimeMs: Milliseconds = DELAY_DEFAULT_MAX_TIME_MS,
+): number {
+  checkSampleRate(sampleRate);
+  return OWN_STATE + 2 * (maxDelayFrames(maxTimeMs, sampleRate) + 1);
+}
+
+/**
+ * Load smoother `s` from `src` at `offset`, then repair it: value and target
+ * into [lo, hi], a non-finite one from the other, both non-finite to `lo`.
+ * A valid snapshot is loaded unchanged. Returns the offset after it.
+ */
+function loadSmoother(
+  s: ParamSmoother,
+  src: Float64Array,
+  offset: number,
+  lo: number,
+  hi: number,
+): number {
+  const next = s.loadState(src, offset);
+  const v = s.value;
+  const t = s.target;
+  const clamp = (x: number): number => (x < lo ? lo : x > hi ? hi : x);
+  const target = Number.isFinite(t) ? clamp(t) : Number.isFinite(v) ? clamp(v) : lo;
+  const value = Number.isFinite(v) ? clamp(v) : target;
+  if (value !== v || target !== t) {
+    s.reset(value);
+    s.setTarget(target);
+  }
+  return next;
+}
+
+/** Throw unless `buf` holds `size` values from `offset`. */
+function checkStateRange(buf: Float64Array, offset: number, size: number): void {
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= buf.length)) {
+    throw new RangeError(
+      `state buffer must hold ${size} values from offset ${offset}, got ${buf.length}`,
+    );
+  }
+}
+
 /** Options of {@linkcode StereoDelay}. */
 export interface StereoDelayOptions {
   /** Length of the delay line in ms, 1..{@linkcode DELAY_MAX_TIME_MS}; default 2000. */
@@ -120,6 +197,8 @@ export class StereoDelay {
   readonly sampleRate: Hz = 0;
   /** Longest delay in frames (the line length minus one). */
   readonly maxFrames: Frames = 0;
+  /** Float64 slots needed by {@linkcode saveState}: {@linkcode stereoDelayStateSize}. */
+  readonly stateSize: number = 0;
   readonly #lineL: Float32Array;
   readonly #lineR: Float32Array;
   readonly #feedback: ParamSmoother;
@@ -149,13 +228,8 @@ export class StereoDelay {
   constructor(sampleRate: Hz, options: StereoDelayOptions = {}) {
     checkSampleRate(sampleRate);
     this.sampleRate = sampleRate;
-    const maxMs = options.maxTimeMs ?? DELAY_DEFAULT_MAX_TIME_MS;
-    if (!(maxMs >= 1 && maxMs <= DELAY_MAX_TIME_MS)) {
-      throw new RangeError(
-        `maximum delay time must be between 1 and ${DELAY_MAX_TIME_MS} ms, got ${maxMs}`,
-      );
-    }
-    this.maxFrames = Math.max(1, Math.ceil((maxMs * sampleRate) / 1000));
+    this.maxFrames = maxDelayFrames(options.maxTimeMs ?? DELAY_DEFAULT_MAX_TIME_MS, sampleRate);
+    this.stateSize = OWN_STATE + 2 * (this.maxFrames + 1);
     this.#lineL = new Float32Array(this.maxFrames + 1);
     this.#lineR = new Float32Array(this.maxFrames + 1);
     this.#fadeStep = 1 / Math.max(1, delayFrames(DELAY_CROSSFADE_MS, sampleRate));
@@ -251,6 +325,59 @@ export class StereoDelay {
   }
 
   /**
+   * Write the complete state — write position, taps, crossfade, the pending
+   * time, smoothers and both lines — to `dst` at `offset` ({@linkcode stateSize}
+   * slots); returns the offset after it. A delay of the same rate and line
+   * length loaded from it continues bit-identically. Control side.
+   * @throws {RangeError} if `dst` is too short.
+   */
+  saveState(dst: Float64Array, offset: number): number {
+    checkStateRange(dst, offset, this.stateSize);
+    dst[offset] = this.#write;
+    dst[offset + 1] = this.#tapA;
+    dst[offset + 2] = this.#tapB;
+    dst[offset + 3] = this.#pending;
+    dst[offset + 4] = this.#fade;
+    let o = this.#feedback.saveState(dst, offset + 5);
+    o = this.#mix.saveState(dst, o);
+    o = this.#pingPong.saveState(dst, o);
+    dst.set(this.#lineL, o);
+    dst.set(this.#lineR, o + this.#lineL.length);
+    return offset + this.stateSize;
+  }
+
+  /**
+   * Read the state written by {@linkcode saveState} of a delay of the same
+   * rate and line length; returns the offset after it. Values a valid
+   * snapshot cannot hold are repaired: a position outside the line to 0, a
+   * time that is not a whole number of frames in [1, maxFrames] to the
+   * current one, a fade outside [0, 1) to 0, smoothers clamped to their
+   * ranges, line values that are non-finite or beyond
+   * ±{@linkcode DELAY_STATE_LIMIT} to 0. Control side.
+   * @throws {RangeError} if `src` is too short.
+   */
+  loadState(src: Float64Array, offset: number): number {
+    checkStateRange(src, offset, this.stateSize);
+    const len = this.#lineL.length;
+    const max = this.maxFrames;
+    const tap = (x: number, fallback: number): number =>
+      Number.isInteger(x) && x >= 1 && x <= max ? x : fallback;
+    const w = src[offset] as number;
+    this.#write = Number.isInteger(w) && w >= 0 && w < len ? w : 0;
+    this.#pending = tap(src[offset + 3] as number, this.#pending);
+    this.#tapA = tap(src[offset + 1] as number, this.#pending);
+    this.#tapB = tap(src[offset + 2] as number, this.#tapA);
+    const fade = src[offset + 4] as number;
+    this.#fade = fade >= 0 && fade < 1 ? fade : 0;
+    let o = loadSmoother(this.#feedback, src, offset + 5, 0, DELAY_MAX_FEEDBACK);
+    o = loadSmoother(this.#mix, src, o, 0, 1);
+    o = loadSmoother(this.#pingPong, src, o, 0, 1);
+    loadLine(this.#lineL, src, o);
+    loadLine(this.#lineR, src, o + len);
+    return offset + this.stateSize;
+  }
+
+  /**
    * Process frames [start, end) of the interleaved stereo block `buf` in
    * place (frame i at buf[2i], buf[2i+1]); the range is clamped to the block.
    * Render loop; allocates nothing, never throws.
@@ -325,5 +452,13 @@ export class StereoDelay {
       if (e > s) buf.fill(0, 2 * s, 2 * e);
       this.reset();
     }
+  }
+}
+
+/** Line values from `src` at `offset`; non-finite or beyond ±DELAY_STATE_LIMIT to 0. */
+function loadLine(line: Float32Array, src: Float64Array, offset: number): void {
+  for (let i = 0; i < line.length; i++) {
+    const x = src[offset + i] as number;
+    line[i] = x >= -DELAY_STATE_LIMIT && x <= DELAY_STATE_LIMIT ? x : 0;
   }
 }

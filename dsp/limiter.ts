@@ -23,7 +23,7 @@
 
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
-import { DEFAULT_SMOOTHING_MS, ParamSmoother } from "./smoother.ts";
+import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { Decibels, Frames, Hz, Milliseconds } from "./units.ts";
 
 /** Default ceiling in dBFS. */
@@ -44,6 +44,41 @@ export const LIMITER_RELEASE_RANGE_MS: readonly [Milliseconds, Milliseconds] = [
  * relative spacing is at most 2⁻²³) it still lands below the ceiling.
  */
 const CLAMP_SCALE = 1 - 2 ** -23;
+
+/** Snapshot slots before the buffers: release, envelope, counters, sums, minimum, ceiling smoother. */
+const OWN_STATE = 9 + SMOOTHER_STATE_SIZE;
+
+/** Look-ahead D in frames for `lookaheadMs`; throws if out of range. */
+function lookaheadFrames(lookaheadMs: Milliseconds, sampleRate: Hz): Frames {
+  if (!(lookaheadMs > 0 && lookaheadMs <= LIMITER_MAX_LOOKAHEAD_MS)) {
+    throw new RangeError(
+      `look-ahead must be between 0 (exclusive) and ${LIMITER_MAX_LOOKAHEAD_MS} ms, got ${lookaheadMs}`,
+    );
+  }
+  return Math.max(1, Math.round((lookaheadMs * sampleRate) / 1000));
+}
+
+/**
+ * Float64 slots of a {@linkcode SafetyLimiter} snapshot ({@linkcode SafetyLimiter.stateSize})
+ * for a look-ahead of `lookaheadMs` at `sampleRate` Hz: 5·D + 16 with D the
+ * look-ahead in frames (the hold queue, the moving-mean window and the
+ * stereo audio delay, plus 11 for the rest). 376 for the default 1.5 ms at 48 kHz.
+ *
+ * @throws {RangeError} for an out-of-range rate or look-ahead.
+ *
+ * @example
+ * ```ts
+ * import { safetyLimiterStateSize } from "./limiter.ts";
+ * safetyLimiterStateSize(48000); // 376
+ * ```
+ */
+export function safetyLimiterStateSize(
+  sampleRate: Hz,
+  lookaheadMs: Milliseconds = LIMITER_DEFAULT_LOOKAHEAD_MS,
+): number {
+  checkSampleRate(sampleRate);
+  return OWN_STATE + 5 * lookaheadFrames(lookaheadMs, sampleRate) + 5;
+}
 
 /**
  * Linear gain of a ceiling in dBFS (clamped to [{@linkcode LIMITER_MIN_CEILING_DB}, 0]):
@@ -80,6 +115,11 @@ export interface SafetyLimiterOptions {
   readonly releaseMs?: Milliseconds;
   /** Smoothing time constant of the ceiling in ms; default 5. */
   readonly smoothingMs?: Milliseconds;
+  /**
+   * Highest ceiling in dBFS this limiter takes, from {@linkcode SafetyLimiter.setCeiling}
+   * or a snapshot, clamped to [{@linkcode LIMITER_MIN_CEILING_DB}, 0]; default 0.
+   */
+  readonly maxCeilingDb?: Decibels;
 }
 
 /**
@@ -103,7 +143,11 @@ export class SafetyLimiter {
   readonly sampleRate: Hz = 0;
   /** Look-ahead D in frames: the output is the input delayed by this much. */
   readonly latencyFrames: Frames = 1;
+  /** Float64 slots needed by {@linkcode saveState}: {@linkcode safetyLimiterStateSize}. */
+  readonly stateSize: number = 0;
   readonly #ceiling: ParamSmoother;
+  /** Highest ceiling as a linear gain (the maxCeilingDb option). */
+  readonly #maxCeiling: number = 1;
   #releaseCoef = 0;
   #releaseMs = 0;
   /** Release envelope. */
@@ -137,14 +181,10 @@ export class SafetyLimiter {
   constructor(sampleRate: Hz, options: SafetyLimiterOptions = {}) {
     checkSampleRate(sampleRate);
     this.sampleRate = sampleRate;
-    const lookMs = options.lookaheadMs ?? LIMITER_DEFAULT_LOOKAHEAD_MS;
-    if (!(lookMs > 0 && lookMs <= LIMITER_MAX_LOOKAHEAD_MS)) {
-      throw new RangeError(
-        `look-ahead must be between 0 (exclusive) and ${LIMITER_MAX_LOOKAHEAD_MS} ms, got ${lookMs}`,
-      );
-    }
-    const d = Math.max(1, Math.round((lookMs * sampleRate) / 1000));
+    const d = lookaheadFrames(options.lookaheadMs ?? LIMITER_DEFAULT_LOOKAHEAD_MS, sampleRate);
     this.latencyFrames = d;
+    this.stateSize = OWN_STATE + 5 * d + 5;
+    this.#maxCeiling = ceilingGain(options.maxCeilingDb ?? 0);
     this.#holdValues = new Float64Array(d + 2);
     this.#holdFrames = new Float64Array(d + 2);
     this.#box = new Float64Array(d + 1);
@@ -175,11 +215,13 @@ export class SafetyLimiter {
   }
 
   /**
-   * Glide the ceiling to `db` dBFS, clamped to [{@linkcode LIMITER_MIN_CEILING_DB}, 0]. Control side.
+   * Glide the ceiling to `db` dBFS, clamped to [{@linkcode LIMITER_MIN_CEILING_DB}, 0]
+   * and to the `maxCeilingDb` option. Control side.
    * @throws {RangeError} if `db` is not finite.
    */
   setCeiling(db: Decibels): void {
-    this.#ceiling.setTarget(ceilingGain(db));
+    const g = ceilingGain(db);
+    this.#ceiling.setTarget(g > this.#maxCeiling ? this.#maxCeiling : g);
   }
 
   /**
@@ -196,6 +238,138 @@ export class SafetyLimiter {
 
   /** Clear the delay and the gain history (gain 1) and settle the ceiling. Control side. */
   reset(): void {
+    this.#resetGain();
+    this.#delayL.fill(0);
+    this.#delayR.fill(0);
+    this.#delayPos = 0;
+    this.#minGain = 1;
+    this.#ceiling.reset(this.#ceiling.target);
+  }
+
+  /**
+   * Write the complete state — release time, envelope, hold queue, moving
+   * mean, audio delay, ceiling smoother and the last call's deepest gain —
+   * to `dst` at `offset` ({@linkcode stateSize} slots); returns the offset
+   * after it. A limiter of the same rate and look-ahead loaded from it
+   * continues bit-identically. Control side.
+   * @throws {RangeError} if `dst` is too short.
+   */
+  saveState(dst: Float64Array, offset: number): number {
+    checkStateRange(dst, offset, this.stateSize);
+    dst[offset] = this.#releaseMs;
+    dst[offset + 1] = this.#env;
+    dst[offset + 2] = this.#frame;
+    dst[offset + 3] = this.#holdHead;
+    dst[offset + 4] = this.#holdCount;
+    dst[offset + 5] = this.#boxPos;
+    dst[offset + 6] = this.#boxSum;
+    dst[offset + 7] = this.#delayPos;
+    dst[offset + 8] = this.#minGain;
+    let o = this.#ceiling.saveState(dst, offset + 9);
+    for (const a of [this.#holdValues, this.#holdFrames, this.#box, this.#delayL, this.#delayR]) {
+      dst.set(a, o);
+      o += a.length;
+    }
+    return o;
+  }
+
+  /**
+   * Read the state written by {@linkcode saveState} of a limiter of the same
+   * rate and look-ahead; returns the offset after it. Values a valid snapshot
+   * cannot hold are repaired: the release clamped to its range (non-finite:
+   * unchanged), the ceiling's value and target to [−60 dBFS, maxCeilingDb]
+   * (a non-finite one from the other, both: the maximum), non-finite delayed
+   * samples to 0, a delay position outside the line to 0. The gain history
+   * (envelope, hold queue, moving mean) is checked as a whole — values in
+   * 0..1, queue frames increasing within the window, the sum matching the
+   * window — and restarted at gain 1 if anything is off; whatever it holds,
+   * the output stays within the ceiling. Control side.
+   * @throws {RangeError} if `src` is too short.
+   */
+  loadState(src: Float64Array, offset: number): number {
+    checkStateRange(src, offset, this.stateSize);
+    const at = (i: number): number => src[offset + i] as number;
+    if (Number.isFinite(at(0))) this.setRelease(at(0));
+    const c = this.#ceiling;
+    let o = c.loadState(src, offset + 9);
+    const lo = ceilingGain(LIMITER_MIN_CEILING_DB);
+    const hi = this.#maxCeiling;
+    const fix = (x: number, fallback: number): number =>
+      Number.isFinite(x) ? (x < lo ? lo : x > hi ? hi : x) : fallback;
+    const target = fix(c.target, fix(c.value, hi));
+    const value = fix(c.value, target);
+    if (value !== c.value || target !== c.target) {
+      c.reset(value);
+      c.setTarget(target);
+    }
+    const arrays = [this.#holdValues, this.#holdFrames, this.#box, this.#delayL, this.#delayR];
+    for (const a of arrays) {
+      for (let i = 0; i < a.length; i++) {
+        const x = src[o + i] as number;
+        a[i] = Number.isFinite(x) ? x : 0;
+      }
+      o += a.length;
+    }
+    const d = this.latencyFrames;
+    const dp = at(7);
+    this.#delayPos = Number.isInteger(dp) && dp >= 0 && dp < d ? dp : 0;
+    const m = at(8);
+    this.#minGain = m >= 0 && m <= 1 ? m : 1;
+    this.#env = at(1);
+    this.#frame = at(2);
+    this.#holdHead = at(3);
+    this.#holdCount = at(4);
+    this.#boxPos = at(5);
+    this.#boxSum = at(6);
+    if (!this.#gainStateValid()) this.#resetGain();
+    return o;
+  }
+
+  /** True when envelope, hold queue and moving mean are a state `process` can reach. */
+  #gainStateValid(): boolean {
+    const env = this.#env;
+    const frame = this.#frame;
+    const head = this.#holdHead;
+    const count = this.#holdCount;
+    const values = this.#holdValues;
+    const frames = this.#holdFrames;
+    const cap = values.length;
+    const box = this.#box;
+    const window = box.length;
+    if (!(env >= 0 && env <= 1)) return false;
+    if (!(Number.isSafeInteger(frame) && frame >= 0)) return false;
+    if (!(Number.isInteger(head) && head >= 0 && head < cap)) return false;
+    if (!(Number.isInteger(count) && count >= 0 && count <= window)) return false;
+    if (!(Number.isInteger(this.#boxPos) && this.#boxPos >= 0 && this.#boxPos < window)) {
+      return false;
+    }
+    // Queue: values increasing up to env (the newest), frames increasing within the window.
+    let lastValue = -1;
+    let lastFrame = frame - window - 1;
+    for (let k = 0; k < count; k++) {
+      const i = head + k < cap ? head + k : head + k - cap;
+      const v = values[i] as number;
+      const f = frames[i] as number;
+      if (!(v > lastValue && v <= 1 && Number.isInteger(f) && f > lastFrame && f < frame)) {
+        return false;
+      }
+      lastValue = v;
+      lastFrame = f;
+    }
+    if (count > 0 && lastValue !== env) return false;
+    // Window: values in 0..1 whose sum the running sum matches (up to rounding).
+    let sum = 0;
+    for (let i = 0; i < window; i++) {
+      const v = box[i] as number;
+      if (!(v >= 0 && v <= 1)) return false;
+      sum += v;
+    }
+    const err = this.#boxSum - sum;
+    return err > -1e-6 && err < 1e-6;
+  }
+
+  /** Gain history at rest: envelope 1, empty hold queue, moving mean of ones. */
+  #resetGain(): void {
     this.#env = 1;
     this.#frame = 0;
     this.#holdHead = 0;
@@ -203,11 +377,6 @@ export class SafetyLimiter {
     this.#box.fill(1);
     this.#boxPos = 0;
     this.#boxSum = this.#box.length;
-    this.#delayL.fill(0);
-    this.#delayR.fill(0);
-    this.#delayPos = 0;
-    this.#minGain = 1;
-    this.#ceiling.reset(this.#ceiling.target);
   }
 
   /**
@@ -302,5 +471,14 @@ export class SafetyLimiter {
     this.#boxSum = sum;
     this.#delayPos = dp;
     this.#minGain = minGain;
+  }
+}
+
+/** Throw unless `buf` holds `size` values from `offset`. */
+function checkStateRange(buf: Float64Array, offset: number, size: number): void {
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= buf.length)) {
+    throw new RangeError(
+      `state buffer must hold ${size} values from offset ${offset}, got ${buf.length}`,
+    );
   }
 }

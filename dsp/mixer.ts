@@ -30,10 +30,17 @@ import {
   DELAY_MAX_FEEDBACK,
   DELAY_MAX_TIME_MS,
   StereoDelay,
+  stereoDelayStateSize,
 } from "./delay.ts";
-import { LIMITER_DEFAULT_CEILING_DB, LIMITER_MIN_CEILING_DB, SafetyLimiter } from "./limiter.ts";
-import { OutputGuard } from "./output_guard.ts";
-import { Reverb } from "./reverb.ts";
+import {
+  LIMITER_DEFAULT_CEILING_DB,
+  LIMITER_DEFAULT_LOOKAHEAD_MS,
+  LIMITER_MIN_CEILING_DB,
+  SafetyLimiter,
+  safetyLimiterStateSize,
+} from "./limiter.ts";
+import { OUTPUT_GUARD_STATE_SIZE, OutputGuard } from "./output_guard.ts";
+import { Reverb, reverbStateSize } from "./reverb.ts";
 import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { Decibels, Frames, Hz, Milliseconds } from "./units.ts";
 
@@ -339,7 +346,7 @@ export class ChannelStrip implements MixerChannel {
       this.#params[id] = Number.isNaN(v) ? initial : v;
       const s = this.#smoothers[id] as ParamSmoother;
       o = s.loadState(src, o);
-      repairSmoother(s, this.#params[id] as number);
+      repairSmoother(s, STRIP_PARAM_SPECS[id] as MixerParamSpec, this.#params[id] as number);
     }
     return o;
   }
@@ -368,10 +375,20 @@ export class ChannelStrip implements MixerChannel {
   }
 }
 
-/** A smoother loaded from a snapshot: non-finite value or target back to `fallback`. */
-function repairSmoother(s: ParamSmoother, fallback: number): void {
-  if (!Number.isFinite(s.target)) s.setTarget(fallback);
-  if (!Number.isFinite(s.value)) s.reset(s.target);
+/**
+ * A smoother loaded from a snapshot: value and target clamped to the range of
+ * `spec`, a non-finite target to `fallback`, a non-finite value to the target.
+ */
+function repairSmoother(s: ParamSmoother, spec: MixerParamSpec, fallback: number): void {
+  const clamp = (x: number): number => (x < spec.min ? spec.min : x > spec.max ? spec.max : x);
+  const t = s.target;
+  const v = s.value;
+  const target = Number.isFinite(t) ? clamp(t) : fallback;
+  const value = Number.isFinite(v) ? clamp(v) : target;
+  if (value !== v || target !== t) {
+    s.reset(value);
+    s.setTarget(target);
+  }
 }
 
 /** Numeric ids of the {@linkcode Mixer}'s parameters. */
@@ -462,15 +479,17 @@ export function stripParamId(name: string): number {
   return specId(STRIP_PARAM_SPECS, name);
 }
 
-/** First slot of every {@linkcode Mixer} snapshot: format tag and version ("CMX", 1). */
-export const MIXER_STATE_TAG = 0x434d5801;
+/**
+ * First slot of every {@linkcode Mixer} snapshot: format tag and version
+ * ("CMX", 2; version 2 holds the effects, the guard and the limiter).
+ */
+export const MIXER_STATE_TAG = 0x434d5802;
 
 /** Mixer smoothers: master gain, reverb return, delay return. */
 const MIXER_SMOOTHERS = 3;
 
-/** Float64 slots used by {@linkcode Mixer.saveState}: tag, rate, parameters, smoothers. */
-export const MIXER_STATE_SIZE: number = 2 + MIXER_PARAM_COUNT +
-  MIXER_SMOOTHERS * SMOOTHER_STATE_SIZE;
+/** The mixer's own snapshot slots: tag, rate, parameters, smoothers. */
+const OWN_STATE = 2 + MIXER_PARAM_COUNT + MIXER_SMOOTHERS * SMOOTHER_STATE_SIZE;
 
 /** Options of {@linkcode Mixer}. */
 export interface MixerOptions extends SmoothingOptions {
@@ -478,6 +497,35 @@ export interface MixerOptions extends SmoothingOptions {
   readonly maxChannels?: number;
   /** Length of the delay line in ms, 1..4000; default 2000. */
   readonly delayMaxTimeMs?: Milliseconds;
+  /**
+   * The master limiter's look-ahead, which is also the latency it adds, in
+   * ms; default `LIMITER_DEFAULT_LOOKAHEAD_MS`. Live playing wants it short.
+   */
+  readonly limiterLookaheadMs?: Milliseconds;
+}
+
+/**
+ * Float64 slots of a {@linkcode Mixer} snapshot ({@linkcode Mixer.stateSize})
+ * at `sampleRate` Hz with `options.delayMaxTimeMs` (the only option it
+ * depends on): 17 of its own plus those of the reverb (reverbStateSize), the
+ * delay (stereoDelayStateSize), the output guard (9) and the limiter
+ * (safetyLimiterStateSize). 210493 at 48 kHz with the default 2 s delay line,
+ * almost all of it the two effects' lines.
+ *
+ * @throws {RangeError} for a bad rate or delay length.
+ *
+ * @example
+ * ```ts
+ * import { mixerStateSize } from "./mixer.ts";
+ * mixerStateSize(48000); // 210493
+ * mixerStateSize(48000, { delayMaxTimeMs: 500 }); // 66493
+ * ```
+ */
+export function mixerStateSize(sampleRate: Hz, options: MixerOptions = {}): number {
+  return OWN_STATE + reverbStateSize(sampleRate) +
+    stereoDelayStateSize(sampleRate, options.delayMaxTimeMs ?? DELAY_DEFAULT_MAX_TIME_MS) +
+    OUTPUT_GUARD_STATE_SIZE +
+    safetyLimiterStateSize(sampleRate, options.limiterLookaheadMs ?? LIMITER_DEFAULT_LOOKAHEAD_MS);
 }
 
 /**
@@ -506,8 +554,11 @@ export class Mixer {
   readonly sampleRate: Hz = 0;
   /** Most channels. */
   readonly maxChannels: number = MIXER_DEFAULT_CHANNELS;
-  /** Float64 slots needed by {@linkcode saveState} ({@linkcode MIXER_STATE_SIZE}). */
-  readonly stateSize: number = MIXER_STATE_SIZE;
+  /**
+   * Float64 slots needed by {@linkcode saveState}: {@linkcode mixerStateSize}
+   * of the rate and delay length (210493 at 48 kHz with the defaults).
+   */
+  readonly stateSize: number = 0;
   readonly #channels: MixerChannel[] = [];
   readonly #params = new Float64Array(MIXER_PARAM_COUNT);
   readonly #reverb: Reverb;
@@ -549,7 +600,13 @@ export class Mixer {
       maxTimeMs: options.delayMaxTimeMs ?? DELAY_DEFAULT_MAX_TIME_MS,
     });
     this.#guard = new OutputGuard(sampleRate);
-    this.#limiter = new SafetyLimiter(sampleRate, { smoothingMs });
+    this.#limiter = new SafetyLimiter(sampleRate, {
+      smoothingMs,
+      lookaheadMs: options.limiterLookaheadMs ?? LIMITER_DEFAULT_LOOKAHEAD_MS,
+      maxCeilingDb: LIMITER_DEFAULT_CEILING_DB,
+    });
+    this.stateSize = OWN_STATE + this.#reverb.stateSize + this.#delay.stateSize +
+      this.#guard.stateSize + this.#limiter.stateSize;
     this.#gain = new ParamSmoother(sampleRate, { timeMs: smoothingMs });
     this.#reverbReturn = new ParamSmoother(sampleRate, { timeMs: smoothingMs });
     this.#delayReturn = new ParamSmoother(sampleRate, { timeMs: smoothingMs });
@@ -699,42 +756,44 @@ export class Mixer {
   }
 
   /**
-   * Copy the mixer's own state (parameters and their smoothers) into `dst`
-   * at `offset` ({@linkcode stateSize} slots); returns the offset after it.
-   * Channels snapshot themselves. Not included: the reverb and delay lines,
-   * the guard and the limiter (those modules have no snapshot yet), which
-   * {@linkcode loadState} clears instead. Control side.
+   * Copy the complete state of the mixer into `dst` at `offset`
+   * ({@linkcode stateSize} slots): parameters and their smoothers, the
+   * reverb and delay (lines included), the output guard (fault count
+   * included) and the limiter (look-ahead included). Returns the offset after
+   * it. Channels snapshot themselves. A mixer of the same rate and delay
+   * length loaded from it, fed the same channels, renders bit-identically.
+   * Control side.
    * @throws {RangeError} if `dst` is too short.
    */
   saveState(dst: Float64Array, offset = 0): number {
-    if (!(offset >= 0 && offset + MIXER_STATE_SIZE <= dst.length)) {
-      throw new RangeError(
-        `state buffer must hold ${MIXER_STATE_SIZE} values from offset ${offset}, got ${dst.length}`,
-      );
-    }
+    this.#checkRange(dst, offset);
     dst[offset] = MIXER_STATE_TAG;
     dst[offset + 1] = this.sampleRate;
     dst.set(this.#params, offset + 2);
     let o = offset + 2 + MIXER_PARAM_COUNT;
     o = this.#gain.saveState(dst, o);
     o = this.#reverbReturn.saveState(dst, o);
-    return this.#delayReturn.saveState(dst, o);
+    o = this.#delayReturn.saveState(dst, o);
+    o = this.#reverb.saveState(dst, o);
+    o = this.#delay.saveState(dst, o);
+    o = this.#guard.saveState(dst, o);
+    return this.#limiter.saveState(dst, o);
   }
 
   /**
-   * Restore parameters and smoothers written by {@linkcode saveState} and
-   * clear the effects, guard and limiter (settled at the loaded
-   * parameters), so every mixer loaded from one snapshot renders the same
-   * samples from the same channels. Non-finite parameters become their
-   * initial values. Control side.
-   * @throws {RangeError} if `src` is too short, not a mixer snapshot or of another rate.
+   * Restore the state written by {@linkcode saveState} of a mixer of the
+   * same rate and delay length (the header holds the rate, not the length:
+   * another length misreads the snapshot, safely, as a corrupt one):
+   * parameters, smoothers, effects, guard and limiter. Values a valid snapshot cannot
+   * hold are repaired (a non-finite parameter becomes its initial value,
+   * smoothers are clamped to their parameter's range, and each module
+   * repairs its own state, see their `loadState`), so whatever the snapshot
+   * holds the output stays finite and within the ceiling. Control side.
+   * @throws {RangeError} if `src` is too short, not a mixer snapshot (of
+   * this version) or of another rate.
    */
   loadState(src: Float64Array, offset = 0): number {
-    if (!(offset >= 0 && offset + MIXER_STATE_SIZE <= src.length)) {
-      throw new RangeError(
-        `state buffer must hold ${MIXER_STATE_SIZE} values from offset ${offset}, got ${src.length}`,
-      );
-    }
+    this.#checkRange(src, offset);
     if (src[offset] !== MIXER_STATE_TAG) {
       throw new RangeError(
         `state must start with tag ${MIXER_STATE_TAG} (a Mixer snapshot), got ${src[offset]}`,
@@ -749,16 +808,28 @@ export class Mixer {
       const x = src[offset + 2 + spec.id] ?? NaN;
       this.setParam(spec.id, Number.isFinite(x) ? x : spec.initial);
     }
-    this.#settle();
     let o = offset + 2 + MIXER_PARAM_COUNT;
     const smoothers = [this.#gain, this.#reverbReturn, this.#delayReturn];
     const ids = [MixerParam.MasterGain, MixerParam.ReverbReturn, MixerParam.DelayReturn];
     for (let k = 0; k < MIXER_SMOOTHERS; k++) {
       const s = smoothers[k] as ParamSmoother;
+      const id = ids[k] as number;
       o = s.loadState(src, o);
-      repairSmoother(s, this.#params[ids[k] as number] as number);
+      repairSmoother(s, MIXER_PARAM_SPECS[id] as MixerParamSpec, this.#params[id] as number);
     }
-    return o;
+    o = this.#reverb.loadState(src, o);
+    o = this.#delay.loadState(src, o);
+    o = this.#guard.loadState(src, o);
+    return this.#limiter.loadState(src, o);
+  }
+
+  /** Throw unless `buf` holds {@linkcode stateSize} values from `offset`. */
+  #checkRange(buf: Float64Array, offset: number): void {
+    if (!(Number.isInteger(offset) && offset >= 0 && offset + this.stateSize <= buf.length)) {
+      throw new RangeError(
+        `state buffer must hold ${this.stateSize} values from offset ${offset}, got ${buf.length}`,
+      );
+    }
   }
 
   /** Clear the effects and the master chain, settling their parameters. */

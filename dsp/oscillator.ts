@@ -65,7 +65,7 @@ export const FM_INDEX_MAX = 16;
 /** Largest phase increment in cycles per frame: the frequency after detune is clamped to Nyquist. */
 export const MAX_PHASE_INCREMENT = 0.5;
 /** Value in a reset buffer for "no reset in this frame" (see {@linkcode Oscillator.processSynced}). */
-export const NO_RESET = -1;
+export const NO_RESET: number = -1;
 
 /** Residual table points per frame of residual (linear interpolation between them). */
 const BLEP_PHASES = 128;
@@ -208,7 +208,7 @@ export function centsToRatio(cents: number): number {
 }
 
 /** Number of float64 slots used by {@linkcode Oscillator.saveState}. */
-export const OSCILLATOR_STATE_SIZE = 8 + BLEP_TAPS + 7 * SMOOTHER_STATE_SIZE;
+export const OSCILLATOR_STATE_SIZE: number = 8 + BLEP_TAPS + 7 * SMOOTHER_STATE_SIZE;
 
 /** Options of {@linkcode Oscillator}; out-of-range values are clamped. */
 export interface OscillatorOptions {
@@ -287,6 +287,8 @@ export class Oscillator {
   // Numeric fields get numeric initialisers: a field that starts out undefined
   // becomes "tagged" in V8 and then every double stored into it allocates.
   readonly #invRate: number = 0;
+  /** sampleRate / 2: the highest frequency. */
+  readonly #nyquist: number = 0;
   readonly #freq: ParamSmoother;
   readonly #detune: ParamSmoother;
   readonly #width: ParamSmoother;
@@ -330,8 +332,12 @@ export class Oscillator {
    */
   readonly #fresh = new Uint8Array(FRESH_SLOTS);
   readonly #one = new Float64Array(1);
+  /** Scratch of {@linkcode settle} and #retarget: a smoother's (value, target), then a new target. */
+  readonly #tmp = new Float64Array(SMOOTHER_STATE_SIZE + 1);
 
   /**
+   * An oscillator at its starting phase, its parameters settled.
+   *
    * @param sampleRate sample rate in Hz.
    * @param options starting values (clamped to their ranges) and smoothing time.
    * @throws {RangeError} for an out-of-range rate, a non-finite option or an unknown waveform.
@@ -340,6 +346,7 @@ export class Oscillator {
     checkSampleRate(sampleRate);
     this.sampleRate = sampleRate;
     this.#invRate = 1 / sampleRate;
+    this.#nyquist = sampleRate / 2;
     const timeMs = options.smoothingMs ?? DEFAULT_SMOOTHING_MS;
     const smoother = (what: string, value: number, lo: number, hi: number): ParamSmoother => {
       checkFinite(what, value);
@@ -447,12 +454,21 @@ export class Oscillator {
     return true;
   }
 
+  // The setters clamp with literals for the exported range constants: a
+  // conditional that mixes a module constant with a computed double boxes the
+  // double (see _scratch.ts; the literals are pinned by the tests). They set
+  // the target through #retarget, so no double crosses a call.
+
   /**
    * Glide to `hz`, clamped to [0, sampleRate / 2]. Control side.
    * @returns false for NaN or ±Infinity.
    */
   setFrequency(hz: Hz): boolean {
-    return this.#glide(this.#freq, hz, 0, this.sampleRate / 2);
+    if (!Number.isFinite(hz)) return false;
+    const hi = this.#nyquist;
+    this.#tmp[2] = hz < 0 ? 0 : hz > hi ? hi : hz;
+    this.#retarget(this.#freq);
+    return true;
   }
 
   /**
@@ -460,7 +476,10 @@ export class Oscillator {
    * @returns false for NaN or ±Infinity.
    */
   setDetune(cents: number): boolean {
-    return this.#glide(this.#detune, cents, -DETUNE_MAX_CENTS, DETUNE_MAX_CENTS);
+    if (!Number.isFinite(cents)) return false;
+    this.#tmp[2] = cents < -4800 ? -4800 : cents > 4800 ? 4800 : cents; // DETUNE_MAX_CENTS
+    this.#retarget(this.#detune);
+    return true;
   }
 
   /**
@@ -468,7 +487,10 @@ export class Oscillator {
    * @returns false for NaN or ±Infinity.
    */
   setPulseWidth(width: number): boolean {
-    return this.#glide(this.#width, width, PULSE_WIDTH_MIN, PULSE_WIDTH_MAX);
+    if (!Number.isFinite(width)) return false;
+    this.#tmp[2] = width < 0.01 ? 0.01 : width > 0.99 ? 0.99 : width; // PULSE_WIDTH_MIN, _MAX
+    this.#retarget(this.#width);
+    return true;
   }
 
   /**
@@ -476,7 +498,10 @@ export class Oscillator {
    * @returns false for NaN or ±Infinity.
    */
   setSubLevel(level: number): boolean {
-    return this.#glide(this.#sub, level, 0, 1);
+    if (!Number.isFinite(level)) return false;
+    this.#tmp[2] = level < 0 ? 0 : level > 1 ? 1 : level;
+    this.#retarget(this.#sub);
+    return true;
   }
 
   /**
@@ -484,7 +509,10 @@ export class Oscillator {
    * @returns false for NaN or ±Infinity.
    */
   setFmRatio(ratio: number): boolean {
-    return this.#glide(this.#ratio, ratio, 0, FM_RATIO_MAX);
+    if (!Number.isFinite(ratio)) return false;
+    this.#tmp[2] = ratio < 0 ? 0 : ratio > 32 ? 32 : ratio; // FM_RATIO_MAX
+    this.#retarget(this.#ratio);
+    return true;
   }
 
   /**
@@ -492,7 +520,10 @@ export class Oscillator {
    * @returns false for NaN or ±Infinity.
    */
   setFmIndex(index: number): boolean {
-    return this.#glide(this.#index, index, 0, FM_INDEX_MAX);
+    if (!Number.isFinite(index)) return false;
+    this.#tmp[2] = index < 0 ? 0 : index > 16 ? 16 : index; // FM_INDEX_MAX
+    this.#retarget(this.#index);
+    return true;
   }
 
   /**
@@ -500,7 +531,10 @@ export class Oscillator {
    * @returns false for NaN or ±Infinity.
    */
   setGain(gain: number): boolean {
-    return this.#glide(this.#gain, gain, 0, 1);
+    if (!Number.isFinite(gain)) return false;
+    this.#tmp[2] = gain < 0 ? 0 : gain > 1 ? 1 : gain;
+    this.#retarget(this.#gain);
+    return true;
   }
 
   /**
@@ -519,11 +553,24 @@ export class Oscillator {
     return true;
   }
 
-  /** Jump every smoothed parameter to its target (no glide). Control side. */
+  /**
+   * Jump every smoothed parameter to its target (no glide). Control side (a
+   * voice starting from silence); allocates nothing.
+   */
   settle(): void {
-    for (const s of this.#all) s.reset(s.target);
+    // Through the smoothers' snapshots (value, target): no double crosses a
+    // call, so nothing is boxed where V8 does not inline (see _scratch.ts).
+    const all = this.#all;
+    const tmp = this.#tmp;
+    for (let i = 0; i < all.length; i++) {
+      const s = all[i] as ParamSmoother;
+      s.saveState(tmp, 0);
+      tmp[0] = tmp[1] as number;
+      s.loadState(tmp, 0);
+    }
     this.#fresh.fill(0);
-    this.#edge = this.#width.value;
+    this.#width.saveState(tmp, 0);
+    this.#edge = tmp[0] as number;
   }
 
   /** Produce one sample (a one-frame {@linkcode process}). For tests and control rate. */
@@ -854,12 +901,17 @@ export class Oscillator {
     this.#pos = pos;
   }
 
-  /** Glide `s` to `value` clamped to [lo, hi]; false (no change) unless finite. */
-  #glide(s: ParamSmoother, value: number, lo: number, hi: number): boolean {
-    if (!Number.isFinite(value)) return false;
-    s.setTarget(clamp(value, lo, hi));
+  /**
+   * Glide `s` to the target in #tmp[2] (checked and clamped by the caller)
+   * through its snapshot, so no double crosses a call (see _scratch.ts).
+   */
+  #retarget(s: ParamSmoother): void {
+    const tmp = this.#tmp;
+    const target = tmp[2] as number;
+    s.saveState(tmp, 0);
+    tmp[1] = target;
+    s.loadState(tmp, 0);
     this.#fresh.fill(0);
-    return true;
   }
 
   /** Write the state to `dst` at `offset`; returns the offset after it. */

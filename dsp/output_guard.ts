@@ -37,6 +37,12 @@ export const GUARD_DC_TIME_MS: Milliseconds = 100;
 const FLUSH_LEVEL = 1e-20;
 
 /**
+ * Float64 slots used by {@linkcode OutputGuard.saveState}: fault count, DC
+ * blocker (last input and output per channel), input means, DC latch, gain.
+ */
+export const OUTPUT_GUARD_STATE_SIZE: number = 9;
+
+/**
  * Pole of the DC blocker y[n] = x[n] − x[n−1] + R·y[n−1] for a cutoff of
  * `cutoffHz` at `sampleRate` Hz: R = exp(−2π·cutoff / rate).
  *
@@ -70,6 +76,8 @@ export function dcBlockerPole(cutoffHz: Hz, sampleRate: Hz): number {
 export class OutputGuard {
   /** Sample rate in Hz. */
   readonly sampleRate: Hz = 0;
+  /** Float64 slots needed by {@linkcode saveState} ({@linkcode OUTPUT_GUARD_STATE_SIZE}). */
+  readonly stateSize: number = OUTPUT_GUARD_STATE_SIZE;
   readonly #pole: number = 0;
   readonly #meanCoef: number = 0;
   readonly #fadeStep: number = 1;
@@ -117,6 +125,55 @@ export class OutputGuard {
     this.#meanR = 0;
     this.#dcLatched = false;
     this.#gain = 1;
+  }
+
+  /**
+   * Write the complete state — fault count, DC blocker, input means, DC
+   * latch and fade gain — to `dst` at `offset` ({@linkcode stateSize}
+   * slots); returns the offset after it. A guard of the same rate loaded
+   * from it continues bit-identically (and counts on from the same fault
+   * count). Control side.
+   * @throws {RangeError} if `dst` is too short.
+   */
+  saveState(dst: Float64Array, offset: number): number {
+    checkStateRange(dst, offset);
+    dst[offset] = this.#faults;
+    dst[offset + 1] = this.#inL;
+    dst[offset + 2] = this.#inR;
+    dst[offset + 3] = this.#outL;
+    dst[offset + 4] = this.#outR;
+    dst[offset + 5] = this.#meanL;
+    dst[offset + 6] = this.#meanR;
+    dst[offset + 7] = this.#dcLatched ? 1 : 0;
+    dst[offset + 8] = this.#gain;
+    return offset + OUTPUT_GUARD_STATE_SIZE;
+  }
+
+  /**
+   * Read the state written by {@linkcode saveState}; returns the offset after
+   * it. Values a valid snapshot cannot hold are repaired: a fault count that
+   * is not a whole number >= 0 to 0; a last input beyond
+   * ±{@linkcode GUARD_RUNAWAY_LEVEL} (which the guard never passes), a last
+   * output beyond four times that, a mean beyond twice that, or any
+   * non-finite one, to 0; a latch other than 1 to off; the gain clamped to
+   * 0..1 (NaN: 0, fading in). Control side.
+   * @throws {RangeError} if `src` is too short.
+   */
+  loadState(src: Float64Array, offset: number): number {
+    checkStateRange(src, offset);
+    const within = (x: number, limit: number): number => (x >= -limit && x <= limit ? x : 0);
+    const faults = src[offset] as number;
+    this.#faults = Number.isSafeInteger(faults) && faults >= 0 ? faults : 0;
+    this.#inL = within(src[offset + 1] as number, GUARD_RUNAWAY_LEVEL);
+    this.#inR = within(src[offset + 2] as number, GUARD_RUNAWAY_LEVEL);
+    this.#outL = within(src[offset + 3] as number, 4 * GUARD_RUNAWAY_LEVEL);
+    this.#outR = within(src[offset + 4] as number, 4 * GUARD_RUNAWAY_LEVEL);
+    this.#meanL = within(src[offset + 5] as number, 2 * GUARD_RUNAWAY_LEVEL);
+    this.#meanR = within(src[offset + 6] as number, 2 * GUARD_RUNAWAY_LEVEL);
+    this.#dcLatched = src[offset + 7] === 1;
+    const g = src[offset + 8] as number;
+    this.#gain = g > 0 ? (g < 1 ? g : 1) : 0;
+    return offset + OUTPUT_GUARD_STATE_SIZE;
   }
 
   /**
@@ -219,5 +276,16 @@ export class OutputGuard {
     this.#inR = 0;
     this.#outL = 0;
     this.#outR = 0;
+  }
+}
+
+/** Throw unless `buf` holds {@linkcode OUTPUT_GUARD_STATE_SIZE} values from `offset`. */
+function checkStateRange(buf: Float64Array, offset: number): void {
+  if (
+    !(Number.isInteger(offset) && offset >= 0 && offset + OUTPUT_GUARD_STATE_SIZE <= buf.length)
+  ) {
+    throw new RangeError(
+      `state buffer must hold ${OUTPUT_GUARD_STATE_SIZE} values from offset ${offset}, got ${buf.length}`,
+    );
   }
 }

@@ -23,7 +23,7 @@
 
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
-import { DEFAULT_SMOOTHING_MS, ParamSmoother } from "./smoother.ts";
+import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { Frames, Hz, Milliseconds, Seconds } from "./units.ts";
 
 /** Decay time at size 0, in seconds. */
@@ -55,6 +55,67 @@ const OUTPUT_GAIN = 0.5;
 const FLUSH_LEVEL = 1e-20;
 /** ln(1000): a 60 dB amplitude drop in nepers. */
 const LN_1000 = 3 * Math.LN10;
+/** Snapshot slots before the lines: 3 smoothers, then positions, gains and low-pass states. */
+const OWN_STATE = 3 * SMOOTHER_STATE_SIZE + 3 * LINES;
+
+/**
+ * Line and low-pass values a snapshot may hold: {@linkcode Reverb.loadState}
+ * zeroes anything beyond (or non-finite). 80 dB over full scale: the lines
+ * only get there from input 100 times beyond where the master's output guard
+ * already calls it a runaway.
+ */
+export const REVERB_STATE_LIMIT = 1e4;
+
+/** Frames of delay line `j` at `sampleRate` Hz. */
+function lineFrames(j: number, sampleRate: Hz): Frames {
+  return Math.max(1, Math.round(((REVERB_LINE_MS[j] ?? 0) * sampleRate) / 1000));
+}
+
+/**
+ * Float64 slots of a {@linkcode Reverb} snapshot at `sampleRate` Hz
+ * ({@linkcode Reverb.stateSize}): 30 for the smoothers, read positions, loop
+ * gains and damping filters, plus one per delay-line frame, Σ round(L_i·rate)
+ * over {@linkcode REVERB_LINE_MS} (18048 frames at 48 kHz).
+ *
+ * @throws {RangeError} if the rate is out of range.
+ *
+ * @example
+ * ```ts
+ * import { reverbStateSize } from "./reverb.ts";
+ * reverbStateSize(48000); // 18078
+ * ```
+ */
+export function reverbStateSize(sampleRate: Hz): number {
+  checkSampleRate(sampleRate);
+  let total = OWN_STATE;
+  for (let j = 0; j < LINES; j++) total += lineFrames(j, sampleRate);
+  return total;
+}
+
+/**
+ * Load smoother `s` from `src` at `offset`, then repair it: value and target
+ * into [lo, hi], a non-finite one from the other, both non-finite to `lo`.
+ * A valid snapshot is loaded unchanged. Returns the offset after it.
+ */
+function loadSmoother(
+  s: ParamSmoother,
+  src: Float64Array,
+  offset: number,
+  lo: number,
+  hi: number,
+): number {
+  const next = s.loadState(src, offset);
+  const v = s.value;
+  const t = s.target;
+  const clamp = (x: number): number => (x < lo ? lo : x > hi ? hi : x);
+  const target = Number.isFinite(t) ? clamp(t) : Number.isFinite(v) ? clamp(v) : lo;
+  const value = Number.isFinite(v) ? clamp(v) : target;
+  if (value !== v || target !== t) {
+    s.reset(value);
+    s.setTarget(target);
+  }
+  return next;
+}
 
 /**
  * Decay time in seconds for `size` (clamped to 0..1):
@@ -108,6 +169,8 @@ export interface ReverbOptions {
 export class Reverb {
   /** Sample rate in Hz. */
   readonly sampleRate: Hz = 0;
+  /** Float64 slots needed by {@linkcode saveState}: {@linkcode reverbStateSize} of the rate. */
+  readonly stateSize: number = 0;
   /** Line lengths in frames. */
   readonly #lengths = new Int32Array(LINES);
   /** All lines back to back. */
@@ -142,12 +205,13 @@ export class Reverb {
     this.sampleRate = sampleRate;
     let total = 0;
     for (let j = 0; j < LINES; j++) {
-      const frames = Math.max(1, Math.round(((REVERB_LINE_MS[j] ?? 0) * sampleRate) / 1000));
+      const frames = lineFrames(j, sampleRate);
       this.#lengths[j] = frames;
       this.#offsets[j] = total;
       total += frames;
     }
     this.#lines = new Float32Array(total);
+    this.stateSize = OWN_STATE + total;
     this.#maxPole = Math.exp((-2 * Math.PI * REVERB_DAMPING_HZ) / sampleRate);
     const timeMs = options.smoothingMs ?? DEFAULT_SMOOTHING_MS;
     this.#size = new ParamSmoother(sampleRate, { timeMs });
@@ -301,11 +365,75 @@ export class Reverb {
     }
   }
 
+  /**
+   * Write the complete state — smoothers, read positions, loop gains, damping
+   * filters and every line frame — to `dst` at `offset` ({@linkcode stateSize}
+   * slots); returns the offset after it. A reverb of the same rate loaded
+   * from it continues bit-identically. Control side.
+   * @throws {RangeError} if `dst` is too short.
+   */
+  saveState(dst: Float64Array, offset: number): number {
+    checkStateRange(dst, offset, this.stateSize);
+    let o = this.#size.saveState(dst, offset);
+    o = this.#damping.saveState(dst, o);
+    o = this.#mix.saveState(dst, o);
+    dst.set(this.#positions, o);
+    dst.set(this.#gains, o + LINES);
+    dst.set(this.#lowpass, o + 2 * LINES);
+    dst.set(this.#lines, o + 3 * LINES);
+    return offset + this.stateSize;
+  }
+
+  /**
+   * Read the state written by {@linkcode saveState} of a reverb of the same
+   * rate; returns the offset after it. Values a valid snapshot cannot hold
+   * are repaired: smoothers clamped to 0..1, a position outside its line to
+   * 0, loop gains outside 0..1 recomputed from the size, line and filter
+   * values that are non-finite or beyond ±{@linkcode REVERB_STATE_LIMIT} to
+   * 0. Control side.
+   * @throws {RangeError} if `src` is too short.
+   */
+  loadState(src: Float64Array, offset: number): number {
+    checkStateRange(src, offset, this.stateSize);
+    let o = loadSmoother(this.#size, src, offset, 0, 1);
+    o = loadSmoother(this.#damping, src, o, 0, 1);
+    o = loadSmoother(this.#mix, src, o, 0, 1);
+    let gainsOk = true;
+    for (let j = 0; j < LINES; j++) {
+      const p = src[o + j] as number;
+      this.#positions[j] = Number.isInteger(p) && p >= 0 && p < (this.#lengths[j] as number)
+        ? p
+        : 0;
+      const g = src[o + LINES + j] as number;
+      this.#gains[j] = g;
+      if (!(g >= 0 && g <= 1)) gainsOk = false;
+      const lp = src[o + 2 * LINES + j] as number;
+      this.#lowpass[j] = lp >= -REVERB_STATE_LIMIT && lp <= REVERB_STATE_LIMIT ? lp : 0;
+    }
+    if (!gainsOk) this.#updateGains(this.#size.value);
+    o += 3 * LINES;
+    const lines = this.#lines;
+    for (let i = 0; i < lines.length; i++) {
+      const x = src[o + i] as number;
+      lines[i] = x >= -REVERB_STATE_LIMIT && x <= REVERB_STATE_LIMIT ? x : 0;
+    }
+    return o + lines.length;
+  }
+
   /** Line gains for `size` (already clamped). */
   #updateGains(size: number): void {
     const decay = LN_1000 / (reverbRt60(size) * this.sampleRate);
     for (let j = 0; j < LINES; j++) {
       this.#gains[j] = Math.exp(-decay * (this.#lengths[j] as number));
     }
+  }
+}
+
+/** Throw unless `buf` holds `size` values from `offset`. */
+function checkStateRange(buf: Float64Array, offset: number, size: number): void {
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= buf.length)) {
+    throw new RangeError(
+      `state buffer must hold ${size} values from offset ${offset}, got ${buf.length}`,
+    );
   }
 }

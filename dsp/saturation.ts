@@ -23,7 +23,7 @@
 
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
-import { DEFAULT_SMOOTHING_MS, ParamSmoother } from "./smoother.ts";
+import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { Decibels, Frames, Hz, Milliseconds } from "./units.ts";
 
 /** Highest drive in dB; drive is clamped to [0, SATURATOR_MAX_DRIVE_DB]. */
@@ -130,6 +130,27 @@ export const SATURATOR_PEAK_BOUND: number = (() => {
   return (l1 / Math.tanh(1)) * (1 + 2 ** -22);
 })();
 
+/**
+ * Float64 slots used by {@linkcode Saturator.saveState}: history positions,
+ * drive gain and compensation, the drive smoother and the up- and
+ * down-sampler histories of both channels.
+ */
+export const SATURATOR_STATE_SIZE: number = 4 + SMOOTHER_STATE_SIZE + 8 * HALF_TAPS +
+  4 * SATURATOR_HALFBAND_TAPS;
+
+/**
+ * Up-sampler history values (the input) a snapshot may hold:
+ * {@linkcode Saturator.loadState} zeroes anything beyond (or non-finite).
+ */
+export const SATURATOR_STATE_LIMIT = 1e4;
+
+/**
+ * Largest down-sampler history value (shaped samples, |tanh(g·x)|/tanh(g) <=
+ * 1/tanh(1)) a snapshot may hold, with room for rounding; it keeps the output
+ * within SATURATOR_PEAK_BOUND.
+ */
+const SHAPED_LIMIT = (1 / Math.tanh(1)) * (1 + 2 ** -30);
+
 /** Options of {@linkcode Saturator}. */
 export interface SaturatorOptions {
   /** Starting drive in dB, 0..{@linkcode SATURATOR_MAX_DRIVE_DB}; default 12. */
@@ -162,6 +183,8 @@ export class Saturator {
   readonly oversample: boolean = true;
   /** Delay of the output in frames: {@linkcode SATURATOR_LATENCY_FRAMES} or 0. */
   readonly latencyFrames: Frames = 0;
+  /** Float64 slots needed by {@linkcode saveState} ({@linkcode SATURATOR_STATE_SIZE}). */
+  readonly stateSize: number = SATURATOR_STATE_SIZE;
   readonly #drive: ParamSmoother;
   /** Up-sampler input histories, written twice so a window is contiguous. */
   readonly #upL = new Float64Array(4 * HALF_TAPS);
@@ -221,6 +244,71 @@ export class Saturator {
     this.#drive.reset(this.#drive.target);
     this.#gain = driveGain(this.#drive.value);
     this.#comp = 1 / Math.tanh(this.#gain);
+  }
+
+  /**
+   * Write the complete state — history positions, drive gain and
+   * compensation, drive smoother and both channels' filter histories — to
+   * `dst` at `offset` ({@linkcode stateSize} slots); returns the offset after
+   * it. A saturator of the same rate and oversampling loaded from it
+   * continues bit-identically. Control side.
+   * @throws {RangeError} if `dst` is too short.
+   */
+  saveState(dst: Float64Array, offset: number): number {
+    checkStateRange(dst, offset);
+    dst[offset] = this.#up;
+    dst[offset + 1] = this.#down;
+    dst[offset + 2] = this.#gain;
+    dst[offset + 3] = this.#comp;
+    let o = this.#drive.saveState(dst, offset + 4);
+    for (const h of [this.#upL, this.#upR, this.#downL, this.#downR]) {
+      dst.set(h, o);
+      o += h.length;
+    }
+    return o;
+  }
+
+  /**
+   * Read the state written by {@linkcode saveState}; returns the offset after
+   * it. Values a valid snapshot cannot hold are repaired: positions outside
+   * their histories to 0; the drive clamped to its range; a gain or
+   * compensation no drive gives recomputed from the drive; input history
+   * values non-finite or beyond ±{@linkcode SATURATOR_STATE_LIMIT}, and shaped
+   * ones beyond 1/tanh(1), to 0, so the output stays within
+   * {@linkcode SATURATOR_PEAK_BOUND}. Control side.
+   * @throws {RangeError} if `src` is too short.
+   */
+  loadState(src: Float64Array, offset: number): number {
+    checkStateRange(src, offset);
+    const at = (i: number): number => src[offset + i] as number;
+    const index = (x: number, len: number): number =>
+      Number.isInteger(x) && x >= 0 && x < len ? x : 0;
+    this.#up = index(at(0), 2 * HALF_TAPS);
+    this.#down = index(at(1), SATURATOR_HALFBAND_TAPS);
+    const d = this.#drive;
+    let o = d.loadState(src, offset + 4);
+    const max = SATURATOR_MAX_DRIVE_DB;
+    const fix = (x: number, fallback: number): number =>
+      Number.isFinite(x) ? (x < 0 ? 0 : x > max ? max : x) : fallback;
+    const target = fix(d.target, fix(d.value, 0));
+    const value = fix(d.value, target);
+    if (value !== d.value || target !== d.target) {
+      d.reset(value);
+      d.setTarget(target);
+    }
+    const gain = at(2);
+    const comp = at(3);
+    if (gain >= 1 && gain <= driveGain(max) && comp >= 1 && comp <= SHAPED_LIMIT) {
+      this.#gain = gain;
+      this.#comp = comp;
+    } else {
+      this.#gain = driveGain(d.value);
+      this.#comp = 1 / Math.tanh(this.#gain);
+    }
+    o = loadHistory(this.#upL, src, o, SATURATOR_STATE_LIMIT);
+    o = loadHistory(this.#upR, src, o, SATURATOR_STATE_LIMIT);
+    o = loadHistory(this.#downL, src, o, SHAPED_LIMIT);
+    return loadHistory(this.#downR, src, o, SHAPED_LIMIT);
   }
 
   /**
@@ -360,4 +448,22 @@ export class Saturator {
     this.#comp = comp;
     return bad === 0 ? 0 : 1; // a small integer: returning a double could box it
   }
+}
+
+/** Throw unless `buf` holds {@linkcode SATURATOR_STATE_SIZE} values from `offset`. */
+function checkStateRange(buf: Float64Array, offset: number): void {
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + SATURATOR_STATE_SIZE <= buf.length)) {
+    throw new RangeError(
+      `state buffer must hold ${SATURATOR_STATE_SIZE} values from offset ${offset}, got ${buf.length}`,
+    );
+  }
+}
+
+/** History values from `src` at `offset`, non-finite or beyond ±limit to 0; returns the offset after. */
+function loadHistory(h: Float64Array, src: Float64Array, offset: number, limit: number): number {
+  for (let i = 0; i < h.length; i++) {
+    const x = src[offset + i] as number;
+    h[i] = x >= -limit && x <= limit ? x : 0;
+  }
+  return offset + h.length;
 }

@@ -64,7 +64,7 @@ export type SvfModeId = typeof SvfMode[keyof typeof SvfMode];
 export const KEYTRACK_REFERENCE_HZ: Hz = 261.6255653005986;
 
 /** Number of float64 slots used by {@linkcode SvfFilter.saveState}. */
-export const SVF_FILTER_STATE_SIZE = 3 + 5 * SMOOTHER_STATE_SIZE;
+export const SVF_FILTER_STATE_SIZE: number = 3 + 5 * SMOOTHER_STATE_SIZE;
 
 /** Q at resonance 1 over Q at resonance 0 (as in svf_lowpass.ts). */
 const Q_RATIO = SVF_MAX_Q / SVF_MIN_Q;
@@ -206,7 +206,8 @@ export class SvfFilter {
   #mode: number = SvfMode.Lowpass;
   #ic1 = 0;
   #ic2 = 0;
-  // Coefficients for the settled cutoff and resonance, and the values they are for.
+  // Coefficients for the settled cutoff and resonance, and the values they are
+  // for: k for #keyResonance, a1..a3 for #keyCutoff with that k.
   #keyCutoff = NaN;
   #keyResonance = NaN;
   #k = 0;
@@ -219,8 +220,12 @@ export class SvfFilter {
   readonly #wbs = new Float64Array(SCRATCH_FRAMES);
   readonly #wls = new Float64Array(SCRATCH_FRAMES);
   readonly #one = new Float64Array(1);
+  /** Scratch for {@linkcode settleSmoother}. */
+  readonly #settle = new Float64Array(SMOOTHER_STATE_SIZE);
 
   /**
+   * A filter with cleared integrators, its parameters settled.
+   *
    * @param sampleRate sample rate in Hz.
    * @param options starting mode, cutoff, resonance and smoothing time.
    * @throws {RangeError} for an out-of-range rate, an unknown mode or a non-finite option.
@@ -293,12 +298,16 @@ export class SvfFilter {
     this.#resonance.setTarget(resonance < 0 ? 0 : resonance > 1 ? 1 : resonance);
   }
 
-  /** Clear the integrators and jump cutoff, resonance and mode to their targets. Control side. */
+  /**
+   * Clear the integrators and jump cutoff, resonance and mode to their
+   * targets. Control side (a voice starting from silence); allocates nothing.
+   */
   reset(): void {
     this.#ic1 = 0;
     this.#ic2 = 0;
-    for (const s of this.#smoothers) {
-      s.reset(s.target);
+    const smoothers = this.#smoothers;
+    for (let i = 0; i < smoothers.length; i++) {
+      settleSmoother(smoothers[i] as ParamSmoother, this.#settle);
     }
   }
 
@@ -324,10 +333,14 @@ export class SvfFilter {
       if (modOctaves !== undefined || !this.#cutoff.isSettled || !this.#resonance.isSettled) {
         const resGliding = !this.#resonance.isSettled;
         this.#cutoff.fill(this.#cutoffs, 0, n);
-        if (resGliding) this.#resonance.fill(this.#resonances, 0, n);
-        else this.#updateCoefficients(); // for k
+        // Settled, fill(…, 0, 1) only writes the value to [0]: read there, not
+        // through a getter (see #updateK).
+        this.#resonance.fill(this.#resonances, 0, resGliding ? n : 1);
+        if (!resGliding) this.#updateK();
         this.#runModulated(buf, c, n, modOctaves, resGliding);
       } else {
+        this.#cutoff.fill(this.#cutoffs, 0, 1);
+        this.#resonance.fill(this.#resonances, 0, 1);
         this.#updateCoefficients();
         this.#runStatic(buf, c, n);
       }
@@ -449,26 +462,48 @@ export class SvfFilter {
   }
 
   /**
-   * Coefficients for the current smoothed cutoff and resonance, if they
-   * changed. Called per chunk by process, so it calls nothing that takes or
-   * returns a double (qOfResonance written out, literals as in #runModulated).
+   * k = 1/Q for the settled resonance in #resonances[0], if it changed (then
+   * the cached a1..a3 are stale). Called per chunk by process, so it reads its
+   * input from the scratch buffer, not through the smoothers' getters: a getter
+   * V8 does not inline returns its double boxed, i.e. allocates. qOfResonance
+   * written out, with the literals of #runModulated.
+   */
+  #updateK(): void {
+    const resonance = this.#resonances[0] as number;
+    if (resonance === this.#keyResonance) return;
+    this.#keyResonance = resonance;
+    this.#keyCutoff = NaN;
+    const r = resonance < 0 ? 0 : resonance > 1 ? 1 : resonance;
+    this.#k = 1 / (r === 1 ? 20 : Math.SQRT1_2 * Math.pow(Q_RATIO, r));
+  }
+
+  /**
+   * k, a1, a2 and a3 for the settled cutoff and resonance in #cutoffs[0] and
+   * #resonances[0], if they changed. Reads the scratch buffers, as #updateK.
    */
   #updateCoefficients(): void {
-    const cutoff = this.#cutoff.value;
-    const resonance = this.#resonance.value;
-    if (cutoff === this.#keyCutoff && resonance === this.#keyResonance) return;
+    this.#updateK();
+    const cutoff = this.#cutoffs[0] as number;
+    if (cutoff === this.#keyCutoff) return;
     this.#keyCutoff = cutoff;
-    this.#keyResonance = resonance;
     const g = Math.tan((Math.PI * cutoff) / this.sampleRate);
-    const r = resonance < 0 ? 0 : resonance > 1 ? 1 : resonance;
-    const k = 1 / (r === 1 ? 20 : Math.SQRT1_2 * Math.pow(Q_RATIO, r));
-    const a1 = 1 / (1 + g * (g + k));
+    const a1 = 1 / (1 + g * (g + this.#k));
     const a2 = g * a1;
-    this.#k = k;
     this.#a1 = a1;
     this.#a2 = a2;
     this.#a3 = g * a2;
   }
+}
+
+/**
+ * `s.reset(s.target)` without a double crossing a call: through the smoother's
+ * snapshot (value, target) in `tmp`, so nothing is boxed even where V8 does
+ * not inline the getter and the setter (see _scratch.ts).
+ */
+function settleSmoother(s: ParamSmoother, tmp: Float64Array): void {
+  s.saveState(tmp, 0);
+  tmp[0] = tmp[1] as number;
+  s.loadState(tmp, 0);
 }
 
 /** resonanceToQ from svf_lowpass.ts without the check (NaN gives NaN); kept identical. */

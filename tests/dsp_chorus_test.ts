@@ -6,6 +6,7 @@ import {
   CHORUS_MAX_RATE,
   CHORUS_MIN_RATE,
   chorusDelayMs,
+  chorusStateSize,
 } from "../dsp/chorus.ts";
 import { DEFAULT_SMOOTHING_MS, smootherCoefficient } from "../dsp/smoother.ts";
 import { sampledAllocation } from "./_alloc.ts";
@@ -167,4 +168,93 @@ Deno.test("Chorus.process allocates nothing in steady state (V8 heap sampling)",
     "chorusScenario",
   );
   assert.ok(bytes < 64 * 1024, `${bytes} bytes sampled while processing 20000 blocks`);
+});
+
+/**
+ * `blocks` blocks of seeded noise through `chorus`, each split at a random
+ * frame, with rate, depth and mix changes (gliding); the same seed gives the
+ * same calls. Returns the output.
+ */
+function modulatedRun(chorus: Chorus, blocks: number, seed: number): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(2 * BLOCK * blocks);
+  for (let b = 0; b < blocks; b++) {
+    if (b % 7 === 2) chorus.setRate(rand() * 8);
+    if (b % 5 === 1) chorus.setDepth(rand());
+    if (b % 11 === 3) chorus.setMix(rand());
+    const block = out.subarray(2 * BLOCK * b, 2 * BLOCK * (b + 1));
+    for (let i = 0; i < block.length; i++) block[i] = rand() - 0.5;
+    const k = Math.floor(rand() * (BLOCK + 1));
+    chorus.process(block, 0, k);
+    chorus.process(block, k, BLOCK);
+  }
+  return out;
+}
+
+function assertBitIdentical(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}: sample ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+Deno.test("Chorus snapshot at an offset continues bit-identically mid-sweep and mid-glide", () => {
+  const a = new Chorus(RATE, { rateHz: 3, depth: 0.9, mix: 0.5 });
+  assert.equal(a.stateSize, chorusStateSize(RATE));
+  assert.equal(a.stateSize, 8 + 2 * (720 + 4));
+  modulatedRun(a, 50, 1);
+  a.setRate(0.2);
+  a.setDepth(0.1);
+  a.process(new Float32Array(2 * 45).fill(0.2), 0, 45);
+  assert.ok(a.phase > 0);
+  const state = new Float64Array(a.stateSize + 10).fill(-7);
+  assert.equal(a.saveState(state, 3), 3 + a.stateSize);
+  assert.ok(
+    state.subarray(0, 3).every((x) => x === -7) && state.subarray(-7).every((x) => x === -7),
+  );
+  const b = new Chorus(RATE, { rateHz: 9, depth: 0, mix: 1 });
+  modulatedRun(b, 7, 2); // a different history
+  assert.equal(b.loadState(state, 3), 3 + b.stateSize);
+  assert.equal(b.phase, a.phase);
+  assertBitIdentical(modulatedRun(b, 100, 3), modulatedRun(a, 100, 3), "restored");
+  const again = new Float64Array(b.stateSize);
+  const c = new Chorus(RATE);
+  c.loadState(state, 3);
+  c.saveState(again, 0);
+  assert.deepEqual(again, state.subarray(3, 3 + b.stateSize));
+  assert.throws(() => a.saveState(new Float64Array(a.stateSize), 1), RangeError);
+  assert.throws(() => a.loadState(new Float64Array(a.stateSize - 1), 0), RangeError);
+});
+
+Deno.test("Chorus.loadState repairs corrupt snapshots: output finite and bounded", () => {
+  const a = new Chorus(RATE, { rateHz: 5, depth: 1 });
+  modulatedRun(a, 20, 4);
+  const state = new Float64Array(a.stateSize);
+  a.saveState(state, 0);
+  const rand = seededRandom(8);
+  const slots = Array.from({ length: 8 }, (_, i) => i);
+  for (let k = 0; k < 40; k++) slots.push(8 + Math.floor(rand() * (state.length - 8)));
+  const poisons = [NaN, Infinity, -Infinity, 1e300, -1e300, -1, 0.5, 1e6];
+  const check = (bad: Float64Array, what: string) => {
+    const ch = new Chorus(RATE);
+    ch.loadState(bad, 0);
+    const after = new Float64Array(ch.stateSize);
+    ch.saveState(after, 0);
+    assert.ok(after.every(Number.isFinite), `${what}: state repaired`);
+    assert.ok(ch.phase >= 0 && ch.phase < 1 && ch.rate <= CHORUS_MAX_RATE, what);
+    // Catmull-Rom overshoots by at most 1.25× the line values (±1 here).
+    const out = modulatedRun(ch, 8, 5);
+    for (let i = 0; i < out.length; i++) {
+      const x = out[i] as number;
+      if (!(Math.abs(x) < 1.5)) assert.fail(`${what}: sample ${i} is ${x}`);
+    }
+  };
+  for (const slot of slots) {
+    for (const poison of poisons) {
+      const bad = state.slice();
+      bad[slot] = poison;
+      check(bad, `slot ${slot} = ${poison}`);
+    }
+  }
+  for (const poison of [NaN, Infinity, -1e300]) check(state.slice().fill(poison), `all ${poison}`);
 });

@@ -3,6 +3,7 @@ import {
   Compressor,
   COMPRESSOR_MAX_RATIO,
   COMPRESSOR_MIN_THRESHOLD_DB,
+  COMPRESSOR_STATE_SIZE,
   compressorGain,
 } from "../dsp/compressor.ts";
 import { sampledAllocation } from "./_alloc.ts";
@@ -239,4 +240,90 @@ Deno.test("Compressor.process allocates nothing in steady state (V8 heap samplin
     "compressorScenario",
   );
   assert.ok(bytes < 64 * 1024, `${bytes} bytes sampled while processing 20000 blocks`);
+});
+
+/**
+ * `blocks` blocks of bursts of seeded noise through `comp`, each split at a
+ * random frame, with every parameter changing (threshold, ratio, knee and
+ * makeup gliding); the same seed gives the same calls. Returns the output.
+ */
+function modulatedRun(comp: Compressor, blocks: number, seed: number): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(2 * BLOCK * blocks);
+  for (let b = 0; b < blocks; b++) {
+    if (b % 7 === 2) comp.setThreshold(-40 * rand());
+    if (b % 5 === 1) comp.setRatio(1 + 10 * rand());
+    if (b % 11 === 3) comp.setKnee(12 * rand());
+    if (b % 13 === 4) comp.setMakeup(12 * rand() - 6);
+    if (b % 17 === 5) comp.setAttack(0.1 + 20 * rand());
+    if (b % 19 === 6) comp.setRelease(1 + 300 * rand());
+    const amp = (b & 4) === 0 ? 1 : 0.05;
+    const block = out.subarray(2 * BLOCK * b, 2 * BLOCK * (b + 1));
+    for (let i = 0; i < block.length; i++) block[i] = amp * (2 * rand() - 1);
+    const k = Math.floor(rand() * (BLOCK + 1));
+    comp.process(block, 0, k);
+    comp.process(block, k, BLOCK);
+  }
+  return out;
+}
+
+function assertBitIdentical(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}: sample ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+Deno.test("Compressor snapshot at an offset continues bit-identically mid-release and mid-glide", () => {
+  const a = new Compressor(RATE, { thresholdDb: -30, ratio: 8, attackMs: 2, releaseMs: 80 });
+  assert.equal(a.stateSize, COMPRESSOR_STATE_SIZE);
+  modulatedRun(a, 40, 1);
+  a.setThreshold(-10);
+  a.setMakeup(3);
+  a.process(new Float32Array(2 * 20).fill(0.9), 0, 20);
+  assert.ok(a.gainReductionDb < 0);
+  const state = new Float64Array(COMPRESSOR_STATE_SIZE + 6).fill(-7);
+  assert.equal(a.saveState(state, 2), 2 + COMPRESSOR_STATE_SIZE);
+  assert.ok(
+    state.subarray(0, 2).every((x) => x === -7) && state.subarray(-4).every((x) => x === -7),
+  );
+  const b = new Compressor(RATE, { thresholdDb: 0, ratio: 1, attackMs: 500, releaseMs: 3000 });
+  modulatedRun(b, 9, 2); // a different history
+  assert.equal(b.loadState(state, 2), 2 + COMPRESSOR_STATE_SIZE);
+  assert.equal(b.attackMs, a.attackMs);
+  assert.equal(b.gainReductionDb, a.gainReductionDb);
+  assertBitIdentical(modulatedRun(b, 100, 3), modulatedRun(a, 100, 3), "restored");
+  const again = new Float64Array(COMPRESSOR_STATE_SIZE);
+  const c = new Compressor(RATE);
+  c.loadState(state, 2);
+  c.saveState(again, 0);
+  assert.deepEqual(again, state.subarray(2, 2 + COMPRESSOR_STATE_SIZE));
+  assert.throws(() => a.saveState(new Float64Array(COMPRESSOR_STATE_SIZE), 1), RangeError);
+  assert.throws(() => a.loadState(new Float64Array(COMPRESSOR_STATE_SIZE - 1), 0), RangeError);
+});
+
+Deno.test("Compressor.loadState repairs corrupt snapshots: output finite and bounded", () => {
+  const a = new Compressor(RATE, { thresholdDb: -30, ratio: 8 });
+  modulatedRun(a, 20, 4);
+  const state = new Float64Array(COMPRESSOR_STATE_SIZE);
+  a.saveState(state, 0);
+  for (let slot = 0; slot < COMPRESSOR_STATE_SIZE; slot++) {
+    for (const poison of [NaN, Infinity, -Infinity, 1e300, -1e300, -1, 0.5, 500]) {
+      const bad = state.slice();
+      bad[slot] = poison;
+      const comp = new Compressor(RATE);
+      comp.loadState(bad, 0);
+      const after = new Float64Array(COMPRESSOR_STATE_SIZE);
+      comp.saveState(after, 0);
+      const what = `slot ${slot} = ${poison}`;
+      assert.ok(after.every(Number.isFinite), `${what}: state repaired`);
+      assert.ok(comp.ratio >= 1 && comp.makeup <= 24 && comp.gainReductionDb <= 0, what);
+      // Input within ±1 and makeup at most +24 dB: at most 10^(24/20).
+      const out = modulatedRun(comp, 10, 5);
+      for (let i = 0; i < out.length; i++) {
+        const x = out[i] as number;
+        if (!(Math.abs(x) <= dbToGain(24) * 1.0001)) assert.fail(`${what}: sample ${i} is ${x}`);
+      }
+    }
+  }
 });

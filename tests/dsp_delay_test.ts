@@ -4,6 +4,7 @@ import {
   DELAY_MAX_FEEDBACK,
   delayFrames,
   StereoDelay,
+  stereoDelayStateSize,
   tempoSyncMs,
 } from "../dsp/delay.ts";
 import { sampledAllocation } from "./_alloc.ts";
@@ -238,4 +239,104 @@ Deno.test("StereoDelay.process allocates nothing in steady state (V8 heap sampli
   delayScenario(delay, block, 20000);
   const bytes = await sampledAllocation(() => delayScenario(delay, block, 50000), "delayScenario");
   assert.ok(bytes < 64 * 1024, `${bytes} bytes sampled while processing 50000 blocks`);
+});
+
+/**
+ * `blocks` blocks of seeded noise through `delay`, each split at a random
+ * frame, with time changes (crossfades, some arriving mid-fade), feedback,
+ * mix and ping-pong changes (gliding); the same seed gives the same calls.
+ * Returns the output.
+ */
+function modulatedRun(delay: StereoDelay, blocks: number, seed: number): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(2 * BLOCK * blocks);
+  for (let b = 0; b < blocks; b++) {
+    if (b % 13 === 4 || b % 13 === 9) delay.setTime(1 + rand() * 299);
+    if (b % 7 === 1) delay.setFeedback(rand());
+    if (b % 11 === 5) delay.setMix(rand());
+    if (b % 17 === 8) delay.setPingPong(rand() < 0.5);
+    const block = out.subarray(2 * BLOCK * b, 2 * BLOCK * (b + 1));
+    for (let i = 0; i < block.length; i++) block[i] = (b & 16) === 0 ? rand() - 0.5 : 0;
+    const k = Math.floor(rand() * (BLOCK + 1));
+    delay.process(block, 0, k);
+    delay.process(block, k, BLOCK);
+  }
+  return out;
+}
+
+function assertBitIdentical(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}: sample ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+Deno.test("StereoDelay snapshot at an offset continues bit-identically mid-crossfade", () => {
+  const a = new StereoDelay(RATE, { maxTimeMs: 300, timeMs: 120, feedback: 0.7, pingPong: true });
+  assert.equal(a.stateSize, stereoDelayStateSize(RATE, 300));
+  assert.equal(a.stateSize, 11 + 2 * (14400 + 1));
+  assert.equal(new StereoDelay(RATE).stateSize, stereoDelayStateSize(RATE));
+  modulatedRun(a, 150, 1);
+  // Save mid-crossfade with another time pending, and the routing gliding.
+  a.setTime(200);
+  const partial = new Float32Array(2 * 300).fill(0.3);
+  a.process(partial, 0, 300);
+  a.setTime(50);
+  a.setPingPong(false);
+  a.process(partial, 0, 3);
+  assert.notEqual(a.timeFrames, delayFrames(200, RATE), "still fading");
+  const state = new Float64Array(a.stateSize + 9).fill(-7);
+  assert.equal(a.saveState(state, 4), 4 + a.stateSize);
+  assert.ok(
+    state.subarray(0, 4).every((x) => x === -7) && state.subarray(-5).every((x) => x === -7),
+  );
+  const b = new StereoDelay(RATE, { maxTimeMs: 300, timeMs: 10, feedback: 0, mix: 1 });
+  modulatedRun(b, 20, 2); // a different history
+  assert.equal(b.loadState(state, 4), 4 + b.stateSize);
+  assert.equal(b.timeMs, a.timeMs);
+  // 250 blocks: over twice the line, so every restored line value is read.
+  assertBitIdentical(modulatedRun(b, 250, 3), modulatedRun(a, 250, 3), "restored");
+  const again = new Float64Array(b.stateSize);
+  const c = new StereoDelay(RATE, { maxTimeMs: 300 });
+  c.loadState(state, 4);
+  c.saveState(again, 0);
+  assert.deepEqual(again, state.subarray(4, 4 + b.stateSize));
+  assert.throws(() => a.saveState(new Float64Array(a.stateSize), 1), RangeError);
+  assert.throws(() => a.loadState(new Float64Array(a.stateSize - 1), 0), RangeError);
+});
+
+Deno.test("StereoDelay.loadState repairs corrupt snapshots: output finite and bounded", () => {
+  const a = new StereoDelay(RATE, { maxTimeMs: 300, feedback: 0.9 });
+  modulatedRun(a, 130, 4);
+  a.setTime(250);
+  a.process(new Float32Array(2 * 10), 0, 10); // fading when saved
+  const state = new Float64Array(a.stateSize);
+  a.saveState(state, 0);
+  const rand = seededRandom(8);
+  const slots = Array.from({ length: 11 }, (_, i) => i);
+  for (let k = 0; k < 30; k++) slots.push(11 + Math.floor(rand() * (state.length - 11)));
+  slots.push(state.length - 1);
+  const poisons = [NaN, Infinity, -Infinity, 1e300, -1e300, -1, 0.5, 1e6];
+  const check = (bad: Float64Array, what: string) => {
+    const d = new StereoDelay(RATE, { maxTimeMs: 300 });
+    d.loadState(bad, 0);
+    const after = new Float64Array(d.stateSize);
+    d.saveState(after, 0);
+    assert.ok(after.every(Number.isFinite), `${what}: state repaired`);
+    assert.ok(d.timeFrames >= 1 && d.timeFrames <= d.maxFrames && d.feedback <= 0.95, what);
+    // Input within ±0.5 and feedback <= 0.95 keep the lines within ±10.
+    const out = modulatedRun(d, 120, 5);
+    for (let i = 0; i < out.length; i++) {
+      const x = out[i] as number;
+      if (!(Math.abs(x) < 12)) assert.fail(`${what}: sample ${i} is ${x}`);
+    }
+  };
+  for (const slot of slots) {
+    for (const poison of poisons) {
+      const bad = state.slice();
+      bad[slot] = poison;
+      check(bad, `slot ${slot} = ${poison}`);
+    }
+  }
+  for (const poison of [NaN, -Infinity, 1e300]) check(state.slice().fill(poison), `all ${poison}`);
 });

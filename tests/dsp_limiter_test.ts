@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { ceilingGain, LIMITER_DEFAULT_CEILING_DB, SafetyLimiter } from "../dsp/limiter.ts";
+import {
+  ceilingGain,
+  LIMITER_DEFAULT_CEILING_DB,
+  SafetyLimiter,
+  safetyLimiterStateSize,
+} from "../dsp/limiter.ts";
 import { OutputGuard } from "../dsp/output_guard.ts";
 import { Chorus } from "../dsp/chorus.ts";
 import { Compressor } from "../dsp/compressor.ts";
@@ -274,4 +279,139 @@ Deno.test("random setter values into every module never make the chain output no
   assert.ok(sounding > 1000, `only ${sounding} blocks had sound: the fuzz exercises little`);
   assert.ok(rejected > 50, `only ${rejected} setter calls were rejected`);
   assert.ok(chain.guard.faults > 0, "some injected NaNs reached the guard");
+});
+
+/**
+ * `blocks` blocks of seeded noise bursts, up to +20 dB, through `limiter`,
+ * each split at a random frame, with ceiling (gliding) and release changes;
+ * the same seed gives the same calls. Returns the output.
+ */
+function modulatedRun(limiter: SafetyLimiter, blocks: number, seed: number): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(2 * BLOCK * blocks);
+  for (let b = 0; b < blocks; b++) {
+    if (b % 7 === 3) limiter.setCeiling(-12 * rand());
+    if (b % 11 === 5) limiter.setRelease(1 + 300 * rand());
+    const amp = [0.1, HOT, 0.5, 2][b & 3] as number;
+    const block = out.subarray(2 * BLOCK * b, 2 * BLOCK * (b + 1));
+    for (let i = 0; i < block.length; i++) block[i] = amp * (2 * rand() - 1);
+    const k = Math.floor(rand() * (BLOCK + 1));
+    limiter.process(block, 0, k);
+    limiter.process(block, k, BLOCK);
+  }
+  return out;
+}
+
+function assertBitIdentical(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}: sample ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+Deno.test("SafetyLimiter snapshot at an offset continues bit-identically mid-reduction", () => {
+  const a = new SafetyLimiter(RATE, { releaseMs: 40 });
+  assert.equal(a.stateSize, safetyLimiterStateSize(RATE));
+  assert.equal(a.stateSize, 5 * 72 + 16);
+  const long = new SafetyLimiter(44100, { lookaheadMs: 10 });
+  assert.equal(long.stateSize, safetyLimiterStateSize(44100, 10));
+  modulatedRun(a, 30, 1);
+  a.setCeiling(-6); // gliding when saved
+  const partial = stereo(90, (n) => HOT * Math.sin(n / 7));
+  a.process(partial, 0, 90);
+  assert.ok(a.gainReductionDb < -10);
+  const state = new Float64Array(a.stateSize + 8).fill(-7);
+  assert.equal(a.saveState(state, 6), 6 + a.stateSize);
+  assert.ok(
+    state.subarray(0, 6).every((x) => x === -7) && state.subarray(-2).every((x) => x === -7),
+  );
+  const b = new SafetyLimiter(RATE, { ceilingDb: -40, releaseMs: 4000 });
+  modulatedRun(b, 9, 2); // a different history
+  assert.equal(b.loadState(state, 6), 6 + b.stateSize);
+  assert.equal(b.releaseMs, a.releaseMs);
+  assert.equal(b.gainReductionDb, a.gainReductionDb);
+  assertBitIdentical(modulatedRun(b, 120, 3), modulatedRun(a, 120, 3), "restored");
+  const again = new Float64Array(b.stateSize);
+  const c = new SafetyLimiter(RATE);
+  c.loadState(state, 6);
+  c.saveState(again, 0);
+  assert.deepEqual(again, state.subarray(6, 6 + b.stateSize));
+  assert.throws(() => a.saveState(new Float64Array(a.stateSize), 1), RangeError);
+  assert.throws(() => a.loadState(new Float64Array(a.stateSize - 1), 0), RangeError);
+});
+
+Deno.test("SafetyLimiter.loadState repairs corrupt snapshots: output finite, within 0 dBFS", () => {
+  const a = new SafetyLimiter(RATE);
+  modulatedRun(a, 20, 4);
+  const state = new Float64Array(a.stateSize);
+  a.saveState(state, 0);
+  const check = (bad: Float64Array, what: string) => {
+    const lim = new SafetyLimiter(RATE);
+    lim.loadState(bad, 0);
+    const after = new Float64Array(lim.stateSize);
+    lim.saveState(after, 0);
+    assert.ok(after.every(Number.isFinite), `${what}: state repaired`);
+    assert.ok(lim.ceiling > 0 && lim.ceiling <= 1, what);
+    const out = modulatedRun(lim, 3, 5);
+    for (let i = 0; i < out.length; i++) {
+      const x = out[i] as number;
+      if (!(Math.abs(x) < 1)) assert.fail(`${what}: sample ${i} is ${x}`);
+    }
+  };
+  for (let slot = 0; slot < state.length; slot++) {
+    for (const poison of [NaN, Infinity, -Infinity, 1e300, -1e300, -1, 0.5, 3]) {
+      const bad = state.slice();
+      bad[slot] = poison;
+      check(bad, `slot ${slot} = ${poison}`);
+    }
+  }
+  for (const poison of [NaN, -Infinity, 1e300, 0]) {
+    check(state.slice().fill(poison), `all ${poison}`);
+  }
+});
+
+Deno.test("SafetyLimiter.loadState takes every snapshot of a run as it is (no false repairs)", () => {
+  const a = new SafetyLimiter(RATE, { lookaheadMs: 0.5 });
+  const rand = seededRandom(6);
+  const state = new Float64Array(a.stateSize);
+  const again = new Float64Array(a.stateSize);
+  const b = new SafetyLimiter(RATE, { lookaheadMs: 0.5 });
+  const block = new Float32Array(2 * BLOCK);
+  for (let step = 0; step < 400; step++) {
+    const amp = [0.2, HOT, 1e4, 0.99][step & 3] as number;
+    for (let i = 0; i < block.length; i++) {
+      block[i] = amp * (2 * rand() - 1) * (rand() < 0.9 ? 1 : 0);
+    }
+    if (step % 9 === 0) a.setRelease(1 + 200 * rand());
+    a.process(block, 0, 1 + Math.floor(rand() * BLOCK));
+    a.saveState(state, 0);
+    b.loadState(state, 0);
+    b.saveState(again, 0);
+    for (let i = 0; i < state.length; i++) {
+      if (!Object.is(again[i], state[i])) {
+        assert.fail(`step ${step}, slot ${i}: ${again[i]} vs ${state[i]}`);
+      }
+    }
+  }
+});
+
+Deno.test("SafetyLimiter maxCeilingDb caps setCeiling and snapshots", () => {
+  const capped = new SafetyLimiter(RATE, { maxCeilingDb: -3 });
+  capped.setCeiling(0);
+  const rand = seededRandom(7);
+  const out = stereo(20 * BLOCK, () => HOT * (2 * rand() - 1));
+  processInBlocks(capped, out);
+  assert.equal(capped.ceiling, ceilingGain(-3));
+  assert.ok(maxAbs(out) < ceilingGain(-3));
+  const open = new SafetyLimiter(RATE);
+  open.setCeiling(0);
+  processInBlocks(open, stereo(20 * BLOCK, () => HOT * (2 * rand() - 1)));
+  const state = new Float64Array(open.stateSize);
+  open.saveState(state, 0);
+  assert.ok((state[9] as number) > ceilingGain(-3)); // the ceiling smoother's value
+  capped.loadState(state, 0);
+  assert.equal(capped.ceiling, ceilingGain(-3));
+  const again = new SafetyLimiter(RATE);
+  again.loadState(state, 0);
+  assert.equal(again.ceiling, state[9]);
 });

@@ -7,10 +7,10 @@ import {
   Mixer,
   MIXER_PARAM_COUNT,
   MIXER_PARAM_SPECS,
-  MIXER_STATE_SIZE,
   type MixerChannel,
   MixerParam,
   mixerParamId,
+  mixerStateSize,
   panGains,
   SEND_BUS_COUNT,
   SendBus,
@@ -353,13 +353,13 @@ Deno.test("ChannelStrip balances a stereo source and sends post-fader", () => {
 Deno.test("Mixer rejects NaN and ±Infinity parameters without any state change", () => {
   const mixer = new Mixer(RATE);
   mixer.setParam(MixerParam.ReverbSize, 0.8);
-  const before = new Float64Array(MIXER_STATE_SIZE);
+  const before = new Float64Array(mixer.stateSize);
   mixer.saveState(before);
   for (let id = 0; id < MIXER_PARAM_COUNT; id++) {
     for (const bad of [NaN, Infinity, -Infinity]) assert.equal(mixer.setParam(id, bad), false);
   }
   for (const id of [-1, MIXER_PARAM_COUNT, 0.5]) assert.equal(mixer.setParam(id, 1), false);
-  const after = new Float64Array(MIXER_STATE_SIZE);
+  const after = new Float64Array(mixer.stateSize);
   mixer.saveState(after);
   assert.deepEqual(after, before);
   assert.ok(Number.isNaN(mixer.getParam(42)));
@@ -406,7 +406,7 @@ Deno.test("Mixer fuzz: random values into every module keep the output finite an
   assert.ok(loud > 1000, "the fuzz made sound");
 });
 
-Deno.test("Mixer snapshot: mixers loaded from one snapshot render bit-identically", () => {
+Deno.test("Mixer snapshot: mixers loaded from one snapshot render bit-identically to the original", () => {
   const build = () => {
     const mixer = new Mixer(RATE);
     const inst = new Instrument("pad", RATE, { voices: 4 });
@@ -424,14 +424,16 @@ Deno.test("Mixer snapshot: mixers loaded from one snapshot render bit-identicall
   renderMixer(a.mixer, 3000);
   a.mixer.setParam(MixerParam.MasterGain, 0.7); // gliding when saved
   renderMixer(a.mixer, 10);
-  const mixerState = new Float64Array(MIXER_STATE_SIZE + 2);
-  assert.equal(a.mixer.saveState(mixerState, 2), 2 + MIXER_STATE_SIZE);
+  const size = a.mixer.stateSize;
+  assert.equal(size, mixerStateSize(RATE));
+  const mixerState = new Float64Array(size + 2);
+  assert.equal(a.mixer.saveState(mixerState, 2), 2 + size);
   const instState = new Float64Array(a.inst.stateSize);
   a.inst.saveState(instState);
   const b = build();
   const c = build();
   for (const x of [b, c]) {
-    assert.equal(x.mixer.loadState(mixerState, 2), 2 + MIXER_STATE_SIZE);
+    assert.equal(x.mixer.loadState(mixerState, 2), 2 + size);
     x.inst.loadState(instState);
   }
   assert.equal(b.mixer.getParam(MixerParam.ReverbSize), 0.9);
@@ -442,14 +444,21 @@ Deno.test("Mixer snapshot: mixers loaded from one snapshot render bit-identicall
     x.inst.noteOn(60);
     return [first, renderMixer(x.mixer, 6000, 6)] as const;
   };
+  const [a1, a2] = play(a);
   const [b1, b2] = play(b);
   const [c1, c2] = play(c);
   assertBitIdentical(b1, c1, "first part");
   assertBitIdentical(b2, c2, "second part");
-  const again = new Float64Array(MIXER_STATE_SIZE);
+  // The effects' lines, the guard and the limiter are in the snapshot: the
+  // original renders the same samples too (reverb and delay tails included).
+  assertBitIdentical(a1, b1, "original, first part");
+  assertBitIdentical(a2, b2, "original, second part");
+  const again = new Float64Array(size);
   b.mixer.saveState(again);
-  const mid = new Float64Array(MIXER_STATE_SIZE);
+  const mid = new Float64Array(size);
   c.mixer.saveState(mid);
+  assert.deepEqual(again, mid);
+  a.mixer.saveState(mid);
   assert.deepEqual(again, mid);
   assert.ok(maxAbs(b2) > 0.05, "it played");
   assert.throws(() => b.mixer.loadState(mixerState, 0), RangeError);
@@ -493,4 +502,163 @@ Deno.test("Mixer allocates nothing per block with 8 voices, a strip and both eff
   }
   assert.equal(inst.activeVoices, 8);
   assert.ok(bytes < LIMIT, `${bytes} bytes sampled while rendering 1500 blocks`);
+});
+
+/**
+ * A channel whose output is a function of its frame counter (kept in a
+ * typed array, so a test can copy it): two sines, loud stretches that make
+ * the limiter work, sends into both effects, and a NaN now and then (a
+ * guard fault, a reverb reset).
+ */
+class ScriptedChannel implements MixerChannel {
+  readonly name = "scripted";
+  /** [frame counter]. */
+  readonly state = new Float64Array(1);
+  mixInto(dry: Float32Array, sends: readonly Float32Array[], start: number, end: number): void {
+    const rev = sends[SendBus.Reverb] as Float32Array;
+    const del = sends[SendBus.Delay] as Float32Array;
+    let n = this.state[0] as number;
+    for (let i = start; i < end; i++, n++) {
+      const loud = (n >> 13) % 3 === 1 ? 4 : 0.4;
+      let x = loud * (Math.sin(n * 0.031) + 0.5 * Math.sin(n * 0.0017));
+      if (n % 25013 === 611) x = NaN;
+      dry[2 * i] = (dry[2 * i] as number) + x;
+      dry[2 * i + 1] = (dry[2 * i + 1] as number) - 0.7 * x;
+      rev[2 * i] = (rev[2 * i] as number) + 0.5 * x;
+      rev[2 * i + 1] = (rev[2 * i + 1] as number) + 0.3 * x;
+      del[2 * i + 1] = (del[2 * i + 1] as number) + 0.6 * x;
+    }
+    this.state[0] = n;
+  }
+}
+
+/** `blocks` blocks of `mixer`, each split at a random frame, with parameter changes (glides, a delay crossfade). */
+function modulatedMix(mixer: Mixer, blocks: number, seed: number): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(2 * BLOCK * blocks);
+  for (let b = 0; b < blocks; b++) {
+    if (b % 17 === 3) mixer.setParam(MixerParam.DelayTime, 20 + 280 * rand());
+    if (b % 13 === 5) mixer.setParam(MixerParam.ReverbSize, rand());
+    if (b % 11 === 7) mixer.setParam(MixerParam.MasterGain, 2 * rand());
+    if (b % 19 === 2) mixer.setParam(MixerParam.DelayFeedback, rand());
+    if (b % 23 === 9) mixer.setParam(MixerParam.Ceiling, -6 * rand());
+    if (b % 29 === 4) mixer.setParam(MixerParam.DelayPingPong, rand() < 0.5 ? 0 : 1);
+    const block = out.subarray(2 * BLOCK * b, 2 * BLOCK * (b + 1));
+    const k = Math.floor(rand() * (BLOCK + 1));
+    mixer.render(block, 0, k);
+    mixer.render(block, k, BLOCK);
+  }
+  return out;
+}
+
+Deno.test("Mixer snapshot at an offset continues bit-identically: tails, fade-in and limiting included", () => {
+  const options = { delayMaxTimeMs: 300 };
+  const a = new Mixer(RATE, options);
+  const chA = new ScriptedChannel();
+  a.addChannel(chA);
+  assert.equal(a.stateSize, mixerStateSize(RATE, options));
+  assert.equal(mixerStateSize(RATE), new Mixer(RATE).stateSize);
+  modulatedMix(a, 300, 1); // through a fault (frame 25013·k + 611) and a loud stretch
+  assert.ok(a.faults >= 1);
+  a.setParam(MixerParam.MasterGain, 3); // gliding when saved
+  a.setParam(MixerParam.DelayTime, 123); // crossfading when saved
+  modulatedMix(a, 1, 9);
+  const state = new Float64Array(a.stateSize + 20).fill(-7);
+  assert.equal(a.saveState(state, 11), 11 + a.stateSize);
+  assert.ok(
+    state.subarray(0, 11).every((x) => x === -7) && state.subarray(-9).every((x) => x === -7),
+  );
+  const b = new Mixer(RATE, options);
+  const chB = new ScriptedChannel();
+  b.addChannel(chB);
+  b.setParam(MixerParam.ReverbSize, 0.01);
+  modulatedMix(b, 40, 2); // a different history
+  assert.equal(b.loadState(state, 11), 11 + b.stateSize);
+  chB.state.set(chA.state);
+  assert.equal(b.faults, a.faults);
+  for (let id = 0; id < MIXER_PARAM_COUNT; id++) assert.equal(b.getParam(id), a.getParam(id));
+  const outA = modulatedMix(a, 600, 3);
+  const outB = modulatedMix(b, 600, 3);
+  assertBitIdentical(outA, outB, "restored");
+  assert.equal(b.faults, a.faults);
+  assert.ok(a.gainReductionDb < -6 || maxAbs(outA) > 0.9, "the limiter worked");
+  const again = new Float64Array(b.stateSize);
+  const c = new Mixer(RATE, options);
+  c.loadState(state, 11);
+  c.saveState(again, 0);
+  assert.deepEqual(again, state.subarray(11, 11 + b.stateSize));
+  assert.throws(() => a.saveState(new Float64Array(a.stateSize), 1), RangeError);
+  assert.throws(() => a.loadState(new Float64Array(a.stateSize - 1), 0), RangeError);
+});
+
+Deno.test("Mixer.loadState repairs corrupt snapshots: output finite and within the ceiling", () => {
+  const options = { delayMaxTimeMs: 100 };
+  const a = new Mixer(RATE, options);
+  a.addChannel(new ScriptedChannel());
+  modulatedMix(a, 120, 4);
+  const state = new Float64Array(a.stateSize);
+  a.saveState(state, 0);
+  const rand = seededRandom(8);
+  // Every slot of the mixer's own part and the first 40 of each module; a sample of the rest.
+  const starts = [17, 17 + 18078, state.length - 376 - 9, state.length - 376];
+  const slots: number[] = [];
+  for (let i = 2; i < 17; i++) slots.push(i);
+  for (const s0 of starts) for (let i = s0; i < s0 + 40; i++) slots.push(i);
+  for (let k = 0; k < 40; k++) slots.push(Math.floor(rand() * state.length));
+  const check = (bad: Float64Array, what: string) => {
+    const m = new Mixer(RATE, options);
+    m.addChannel(new ScriptedChannel());
+    m.loadState(bad, 0);
+    const after = new Float64Array(m.stateSize);
+    m.saveState(after, 0);
+    assert.ok(after.every(Number.isFinite), `${what}: state repaired`);
+    // The master gain and return smoothers (value, target) within their parameter's range.
+    for (let k = 0; k < 3; k++) {
+      const spec = MIXER_PARAM_SPECS[k] as (typeof MIXER_PARAM_SPECS)[number];
+      for (const x of after.subarray(11 + 2 * k, 13 + 2 * k)) {
+        assert.ok(x >= spec.min && x <= spec.max, `${what}: ${spec.name} smoother at ${x}`);
+      }
+    }
+    const out = modulatedMix(m, 40, 5); // longer than the reverb's and the delay's lines
+    for (let i = 0; i < out.length; i++) {
+      const x = out[i] as number;
+      if (!(Math.abs(x) <= CEILING)) assert.fail(`${what}: sample ${i} is ${x}`);
+    }
+  };
+  for (const slot of slots) {
+    for (const poison of [NaN, Infinity, -1e300, -1, 0.5]) {
+      const bad = state.slice();
+      bad[slot] = poison;
+      check(bad, `slot ${slot} = ${poison}`);
+    }
+  }
+  for (const poison of [NaN, -Infinity, 1e300]) {
+    const bad = state.slice(0, 2);
+    check(
+      Float64Array.of(...bad, ...new Float64Array(state.length - 2).fill(poison)),
+      `all ${poison}`,
+    );
+  }
+});
+
+Deno.test("Mixer limiterLookaheadMs sets the master latency and the snapshot size", () => {
+  const short = new Mixer(RATE, { limiterLookaheadMs: 0.25 });
+  assert.equal(short.latencyFrames, Math.round(0.25 * RATE / 1000));
+  assert.ok(short.latencyFrames < new Mixer(RATE).latencyFrames);
+  assert.equal(short.stateSize, mixerStateSize(RATE, { limiterLookaheadMs: 0.25 }));
+  assert.ok(short.stateSize < mixerStateSize(RATE));
+  // An impulse through an empty mixer's master comes out exactly latencyFrames late.
+  const strip = new ChannelStrip("impulse", RATE, {
+    source: {
+      render(out: Float32Array, start: number, end: number): void {
+        out.fill(0, start * 2, end * 2);
+        if (start === 0) out[0] = out[1] = 0.5;
+      },
+    },
+  });
+  short.addChannel(strip);
+  const out = new Float32Array(256);
+  short.render(out, 0, 128);
+  const first = out.findIndex((x) => x !== 0);
+  assert.equal(first >> 1, short.latencyFrames);
 });

@@ -5,12 +5,15 @@ import {
   blepResidual,
   centsToRatio,
   DETUNE_MAX_CENTS,
+  FM_INDEX_MAX,
+  FM_RATIO_MAX,
   NO_RESET,
   Oscillator,
   OSCILLATOR_LATENCY,
   OSCILLATOR_STATE_SIZE,
   type OscillatorOptions,
   PULSE_WIDTH_MAX,
+  PULSE_WIDTH_MIN,
   Waveform,
   type WaveformId,
 } from "../dsp/oscillator.ts";
@@ -710,4 +713,83 @@ Deno.test("Oscillator and UnisonOscillator allocate nothing in steady state (V8 
   );
   // Sampled every 64 bytes on average: 16 bytes per block would show as ~320 KB.
   assert.ok(bytes < 32 * 1024, `${bytes} bytes sampled while rendering 20000 blocks`);
+});
+
+Deno.test("Oscillator setters clamp with literals equal to the exported ranges", () => {
+  // oscillator.ts writes these as literals in its setters (see the comment there).
+  assert.equal(PULSE_WIDTH_MIN, 0.01);
+  assert.equal(PULSE_WIDTH_MAX, 0.99);
+  assert.equal(DETUNE_MAX_CENTS, 4800);
+  assert.equal(FM_RATIO_MAX, 32);
+  assert.equal(FM_INDEX_MAX, 16);
+  const osc = new Oscillator(RATE);
+  for (
+    const [set, get, lo, hi] of [
+      [(x: number) => osc.setPulseWidth(x), () => osc.pulseWidth, PULSE_WIDTH_MIN, PULSE_WIDTH_MAX],
+      [(x: number) => osc.setDetune(x), () => osc.detune, -DETUNE_MAX_CENTS, DETUNE_MAX_CENTS],
+      [(x: number) => osc.setFmRatio(x), () => osc.fmRatio, 0, FM_RATIO_MAX],
+      [(x: number) => osc.setFmIndex(x), () => osc.fmIndex, 0, FM_INDEX_MAX],
+      [(x: number) => osc.setSubLevel(x), () => osc.subLevel, 0, 1],
+      [(x: number) => osc.setGain(x), () => osc.gain, 0, 1],
+      [(x: number) => osc.setFrequency(x), () => osc.frequency, 0, RATE / 2],
+    ] as const
+  ) {
+    assert.equal(set(-1e9), true);
+    osc.settle();
+    assert.equal(get(), lo);
+    assert.equal(set(1e9), true);
+    osc.settle();
+    assert.equal(get(), hi);
+    assert.equal(set(NaN), false);
+    assert.equal(set(-Infinity), false);
+    osc.settle();
+    assert.equal(get(), hi);
+  }
+});
+
+/**
+ * The instrument's way of forwarding a parameter: read the value from a
+ * Float64Array and hand it to every voice (V8 inlines the setter here, so
+ * the double is not boxed by this call).
+ */
+function forwardPulseWidth(oscs: readonly Oscillator[], params: Float64Array): void {
+  const x = params[0] as number;
+  for (let i = 0; i < oscs.length; i++) (oscs[i] as Oscillator).setPulseWidth(x);
+}
+
+/** A voice start: settle and retrigger. */
+function startVoice(osc: Oscillator, b: number): void {
+  osc.setFrequency(100 + (b & 63)); // a whole number: nothing boxed in this frame
+  osc.settle();
+  osc.resetPhase(0);
+}
+
+/** Pulse-width changes (in-range doubles) every block and a voice start, eight voices. */
+function voiceScenario(
+  oscs: readonly Oscillator[],
+  params: Float64Array,
+  buf: Float64Array,
+  blocks: number,
+): void {
+  for (let b = 0; b < blocks; b++) {
+    params[0] = 0.2 + (b & 7) * 0.075;
+    forwardPulseWidth(oscs, params);
+    startVoice(oscs[b & 7] as Oscillator, b);
+    for (let k = 0; k < oscs.length; k++) (oscs[k] as Oscillator).process(buf, 0, 32);
+  }
+}
+
+Deno.test("Oscillator pulse-width setter, settle and resetPhase allocate nothing (V8 heap sampling)", async () => {
+  const oscs = Array.from({ length: 8 }, () => new Oscillator(RATE, { waveform: Waveform.Pulse }));
+  const params = new Float64Array(1);
+  const buf = new Float64Array(128);
+  voiceScenario(oscs, params, buf, 5000); // let V8 optimise first
+  const bytes = await sampledAllocation(
+    () => voiceScenario(oscs, params, buf, 10000),
+    "voiceScenario",
+  );
+  // Before the fix about 2 MB here: 16 bytes per setPulseWidth (a clamp mixing the
+  // constants with the value boxed it) and some 65 per settle (boxed smoother values
+  // and an iterator). 16 bytes per block would show as ~160 KB.
+  assert.ok(bytes < 32 * 1024, `${bytes} bytes sampled over 10000 blocks`);
 });

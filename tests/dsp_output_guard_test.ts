@@ -4,8 +4,10 @@ import {
   GUARD_DC_CUTOFF_HZ,
   GUARD_FADE_MS,
   GUARD_RUNAWAY_LEVEL,
+  OUTPUT_GUARD_STATE_SIZE,
   OutputGuard,
 } from "../dsp/output_guard.ts";
+import { seededRandom } from "./_random.ts";
 import { sampledAllocation } from "./_alloc.ts";
 import { deinterleave, toneAmplitude } from "./_spectrum.ts";
 
@@ -164,4 +166,116 @@ Deno.test("OutputGuard.process allocates nothing in steady state (V8 heap sampli
   guardScenario(guard, block, 20000);
   const bytes = await sampledAllocation(() => guardScenario(guard, block, 50000), "guardScenario");
   assert.ok(bytes < 64 * 1024, `${bytes} bytes sampled while guarding 50000 blocks`);
+});
+
+/**
+ * Blocks `first` to `first + blocks` of seeded noise through `guard`, each
+ * split at a random frame, with a DC offset on the left or the right channel
+ * (64 blocks each, 64 of none between: DC-runaway faults) and a NaN or
+ * runaway sample now and then (faults and fade-ins); the same seed gives the
+ * same calls. Returns the output; pushes the fault count after each block to
+ * `faults`.
+ */
+function modulatedRun(
+  guard: OutputGuard,
+  first: number,
+  blocks: number,
+  seed: number,
+  faults: number[] = [],
+): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(2 * BLOCK * blocks);
+  for (let j = 0; j < blocks; j++) {
+    const b = first + j;
+    const phase = (b >> 6) & 3;
+    const dcL = phase === 1 ? 0.6 : 0;
+    const dcR = phase === 3 ? 0.6 : 0;
+    const block = out.subarray(2 * BLOCK * j, 2 * BLOCK * (j + 1));
+    for (let i = 0; i < block.length; i++) block[i] = ((i & 1) === 0 ? dcL : dcR) + rand() - 0.5;
+    if (b % 23 === 7) block[Math.floor(rand() * block.length)] = rand() < 0.5 ? NaN : 1000;
+    const k = Math.floor(rand() * (BLOCK + 1));
+    guard.process(block, 0, k);
+    guard.process(block, k, BLOCK);
+    faults.push(guard.faults);
+  }
+  return out;
+}
+
+function assertBitIdentical(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}: sample ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+Deno.test("OutputGuard snapshot at an offset continues bit-identically mid-fade and mid-DC-runaway", () => {
+  // Saved with the left channel's DC latched, with the right one's rising, with it
+  // latched; each time after a fault, part of the way through the fade-in.
+  for (const at of [100, 205, 240]) {
+    const a = new OutputGuard(RATE);
+    assert.equal(a.stateSize, OUTPUT_GUARD_STATE_SIZE);
+    modulatedRun(a, 0, at, 1);
+    const block = stereo(BLOCK, () => 0.3);
+    block[100] = NaN;
+    a.process(block, 0, BLOCK);
+    a.process(stereo(BLOCK, () => 0.3), 0, 70);
+    assert.ok(a.recovering);
+    const faults = a.faults;
+    assert.ok(faults > 3);
+    const state = new Float64Array(OUTPUT_GUARD_STATE_SIZE + 5).fill(-7);
+    assert.equal(a.saveState(state, 3), 3 + OUTPUT_GUARD_STATE_SIZE);
+    assert.ok(
+      state.subarray(0, 3).every((x) => x === -7) && state.subarray(-2).every((x) => x === -7),
+    );
+    const b = new OutputGuard(RATE);
+    modulatedRun(b, 60, 10, 2); // a different history
+    assert.equal(b.loadState(state, 3), 3 + OUTPUT_GUARD_STATE_SIZE);
+    assert.equal(b.faults, faults);
+    assert.ok(b.recovering);
+    const faultsA: number[] = [];
+    const faultsB: number[] = [];
+    const outA = modulatedRun(a, at + 1, 300, 3, faultsA);
+    assertBitIdentical(modulatedRun(b, at + 1, 300, 3, faultsB), outA, `saved at ${at}`);
+    // DC-runaway faults are counted in the same blocks.
+    assert.deepEqual(faultsB, faultsA, `saved at ${at}`);
+    assert.ok(a.faults > faults + 5, "faults counted on");
+    const again = new Float64Array(OUTPUT_GUARD_STATE_SIZE);
+    const c = new OutputGuard(RATE);
+    c.loadState(state, 3);
+    c.saveState(again, 0);
+    assert.deepEqual(again, state.subarray(3, 3 + OUTPUT_GUARD_STATE_SIZE));
+  }
+  const guard = new OutputGuard(RATE);
+  assert.throws(() => guard.saveState(new Float64Array(OUTPUT_GUARD_STATE_SIZE), 1), RangeError);
+  assert.throws(
+    () => guard.loadState(new Float64Array(OUTPUT_GUARD_STATE_SIZE - 1), 0),
+    RangeError,
+  );
+});
+
+Deno.test("OutputGuard.loadState repairs corrupt snapshots: output finite and bounded", () => {
+  const a = new OutputGuard(RATE);
+  modulatedRun(a, 0, 100, 4);
+  const state = new Float64Array(OUTPUT_GUARD_STATE_SIZE);
+  a.saveState(state, 0);
+  for (let slot = 0; slot < OUTPUT_GUARD_STATE_SIZE; slot++) {
+    for (const poison of [NaN, Infinity, -Infinity, 1e300, -1e300, -1, 0.5, 1e6]) {
+      const bad = state.slice();
+      bad[slot] = poison;
+      const guard = new OutputGuard(RATE);
+      guard.loadState(bad, 0);
+      const after = new Float64Array(OUTPUT_GUARD_STATE_SIZE);
+      guard.saveState(after, 0);
+      const what = `slot ${slot} = ${poison}`;
+      assert.ok(after.every(Number.isFinite), `${what}: state repaired`);
+      assert.ok(Number.isInteger(guard.faults) && guard.faults >= 0, what);
+      // Input within ±1.1: the DC blocker gives at most twice that, plus what is left
+      // of a restored (here at most 1) last output.
+      const out = modulatedRun(guard, 100, 40, 5);
+      for (let i = 0; i < out.length; i++) {
+        const x = out[i] as number;
+        if (!(Math.abs(x) < 3.5)) assert.fail(`${what}: sample ${i} is ${x}`);
+      }
+    }
+  }
 });

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { Reverb, REVERB_MAX_RT60, REVERB_MIN_RT60, reverbRt60 } from "../dsp/reverb.ts";
+import {
+  Reverb,
+  REVERB_MAX_RT60,
+  REVERB_MIN_RT60,
+  reverbRt60,
+  reverbStateSize,
+} from "../dsp/reverb.ts";
 import { DEFAULT_SMOOTHING_MS, smootherCoefficient } from "../dsp/smoother.ts";
 import { sampledAllocation } from "./_alloc.ts";
 import { processInBlocks } from "./_stereo_blocks.ts";
@@ -223,4 +229,100 @@ Deno.test("Reverb.process allocates nothing in steady state (V8 heap sampling)",
     "reverbScenario",
   );
   assert.ok(bytes < 64 * 1024, `${bytes} bytes sampled while processing 15000 blocks`);
+});
+
+/**
+ * `blocks` blocks of seeded noise through `reverb`, each split at a random
+ * frame, with size, damping and mix changes (gliding) every few blocks; the
+ * same seed gives the same calls. Returns the output.
+ */
+function modulatedRun(reverb: Reverb, blocks: number, seed: number, amp = 0.5): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(2 * BLOCK * blocks);
+  for (let b = 0; b < blocks; b++) {
+    if (b % 7 === 3) reverb.setSize(rand());
+    if (b % 5 === 1) reverb.setDamping(rand());
+    if (b % 11 === 2) reverb.setMix(0.3 + 0.7 * rand());
+    const block = out.subarray(2 * BLOCK * b, 2 * BLOCK * (b + 1));
+    for (let i = 0; i < block.length; i++) block[i] = (b & 8) === 0 ? amp * (2 * rand() - 1) : 0;
+    const k = Math.floor(rand() * (BLOCK + 1));
+    reverb.process(block, 0, k);
+    reverb.process(block, k, BLOCK);
+  }
+  return out;
+}
+
+function assertBitIdentical(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}: sample ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+Deno.test("Reverb snapshot at an offset continues bit-identically in a reverb with another history", () => {
+  const a = new Reverb(RATE, { size: 0.8, damping: 0.2, mix: 0.6 });
+  assert.equal(a.stateSize, reverbStateSize(RATE));
+  assert.equal(reverbStateSize(RATE), 30 + 18048);
+  assert.equal(new Reverb(44100).stateSize, reverbStateSize(44100));
+  modulatedRun(a, 60, 1);
+  // Save mid-glide, mid-block.
+  a.setSize(0.1);
+  a.setDamping(0.9);
+  const partial = new Float32Array(2 * 77).fill(0.25);
+  a.process(partial, 0, 77);
+  const state = new Float64Array(a.stateSize + 12).fill(-7);
+  assert.equal(a.saveState(state, 5), 5 + a.stateSize);
+  assert.ok(
+    state.subarray(0, 5).every((x) => x === -7) && state.subarray(-7).every((x) => x === -7),
+  );
+  const b = new Reverb(RATE, { size: 0.05, damping: 1, mix: 0.1, smoothingMs: 5 });
+  modulatedRun(b, 13, 2); // a different history
+  assert.equal(b.loadState(state, 5), 5 + b.stateSize);
+  assert.equal(b.size, a.size);
+  assertBitIdentical(modulatedRun(b, 200, 3), modulatedRun(a, 200, 3), "restored");
+  // Loading gives the snapshot back.
+  const again = new Float64Array(b.stateSize);
+  const c = new Reverb(RATE);
+  c.loadState(state, 5);
+  c.saveState(again, 0);
+  assert.deepEqual(again, state.subarray(5, 5 + b.stateSize));
+  assert.throws(() => a.saveState(new Float64Array(a.stateSize), 1), RangeError);
+  assert.throws(() => a.loadState(new Float64Array(a.stateSize - 1), 0), RangeError);
+});
+
+Deno.test("Reverb.loadState repairs corrupt snapshots: output finite and bounded", () => {
+  const a = new Reverb(RATE, { size: 1, damping: 0.3, mix: 0.7 });
+  modulatedRun(a, 40, 4);
+  const state = new Float64Array(a.stateSize);
+  a.saveState(state, 0);
+  const rand = seededRandom(8);
+  // Every slot before the lines (smoothers, positions, gains, filters), a sample of line slots.
+  const slots = Array.from({ length: 30 }, (_, i) => i);
+  for (let k = 0; k < 40; k++) slots.push(30 + Math.floor(rand() * (state.length - 30)));
+  slots.push(state.length - 1);
+  const poisons = [NaN, Infinity, -Infinity, 1e300, -1e300, -1, 0.5, 7];
+  const check = (bad: Float64Array, what: string) => {
+    const r = new Reverb(RATE, { size: 0.3 });
+    r.loadState(bad, 0);
+    const after = new Float64Array(r.stateSize);
+    r.saveState(after, 0);
+    assert.ok(after.every(Number.isFinite), `${what}: state repaired`);
+    assert.ok(r.size >= 0 && r.size <= 1 && r.damping >= 0 && r.mix <= 1, what);
+    // Longer than the longest line, so every line value comes out.
+    const out = modulatedRun(r, 30, 5);
+    for (let i = 0; i < out.length; i++) {
+      const x = out[i] as number;
+      if (!(Math.abs(x) < 4)) assert.fail(`${what}: sample ${i} is ${x}`);
+    }
+  };
+  for (const slot of slots) {
+    for (const poison of poisons) {
+      const bad = state.slice();
+      bad[slot] = poison;
+      check(bad, `slot ${slot} = ${poison}`);
+    }
+  }
+  for (const poison of [NaN, Infinity, 1e300, -1e300]) {
+    check(state.slice().fill(poison), `all ${poison}`);
+  }
 });

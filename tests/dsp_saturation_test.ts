@@ -5,6 +5,7 @@ import {
   SATURATOR_LATENCY_FRAMES,
   SATURATOR_MAX_DRIVE_DB,
   SATURATOR_PEAK_BOUND,
+  SATURATOR_STATE_SIZE,
   saturatorCompensation,
 } from "../dsp/saturation.ts";
 import { sampledAllocation } from "./_alloc.ts";
@@ -232,5 +233,93 @@ Deno.test("Saturator.process allocates nothing in steady state (V8 heap sampling
       "saturationScenario",
     );
     assert.ok(bytes < 64 * 1024, `oversample ${oversample}: ${bytes} bytes sampled`);
+  }
+});
+
+/**
+ * `blocks` blocks of seeded noise through `sat`, each split at a random
+ * frame, with drive changes (gliding); the same seed gives the same calls.
+ * Returns the output.
+ */
+function modulatedRun(sat: Saturator, blocks: number, seed: number): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(2 * BLOCK * blocks);
+  for (let b = 0; b < blocks; b++) {
+    if (b % 5 === 2) sat.setDrive(rand() * SATURATOR_MAX_DRIVE_DB);
+    const amp = (b & 2) === 0 ? 1.5 : 0.2;
+    const block = out.subarray(2 * BLOCK * b, 2 * BLOCK * (b + 1));
+    for (let i = 0; i < block.length; i++) block[i] = amp * (2 * rand() - 1);
+    const k = Math.floor(rand() * (BLOCK + 1));
+    sat.process(block, 0, k);
+    sat.process(block, k, BLOCK);
+  }
+  return out;
+}
+
+function assertBitIdentical(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}: sample ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+Deno.test("Saturator snapshot at an offset continues bit-identically, oversampled or not", () => {
+  for (
+    const [oversample, frames] of [[true, 33], [false, 33], [true, 9000], [false, 9000]] as const
+  ) {
+    const a = new Saturator(RATE, { oversample, driveDb: 30 });
+    assert.equal(a.stateSize, SATURATOR_STATE_SIZE);
+    modulatedRun(a, 20, 1);
+    a.setDrive(3); // still gliding after 33 frames, settled after 9000
+    a.process(sine(700, 0.8, frames), 0, frames);
+    const state = new Float64Array(SATURATOR_STATE_SIZE + 5).fill(-7);
+    assert.equal(a.saveState(state, 2), 2 + SATURATOR_STATE_SIZE);
+    assert.ok(
+      state.subarray(0, 2).every((x) => x === -7) && state.subarray(-3).every((x) => x === -7),
+    );
+    const b = new Saturator(RATE, { oversample, driveDb: 0 });
+    modulatedRun(b, 3, 2); // a different history
+    assert.equal(b.loadState(state, 2), 2 + SATURATOR_STATE_SIZE);
+    assert.equal(b.drive, a.drive);
+    assertBitIdentical(modulatedRun(b, 60, 3), modulatedRun(a, 60, 3), `oversample ${oversample}`);
+    const again = new Float64Array(SATURATOR_STATE_SIZE);
+    const c = new Saturator(RATE, { oversample });
+    c.loadState(state, 2);
+    c.saveState(again, 0);
+    assert.deepEqual(again, state.subarray(2, 2 + SATURATOR_STATE_SIZE));
+  }
+  const sat = new Saturator(RATE);
+  assert.throws(() => sat.saveState(new Float64Array(SATURATOR_STATE_SIZE), 1), RangeError);
+  assert.throws(() => sat.loadState(new Float64Array(SATURATOR_STATE_SIZE - 1), 0), RangeError);
+});
+
+Deno.test("Saturator.loadState repairs corrupt snapshots: output finite, within SATURATOR_PEAK_BOUND", () => {
+  const a = new Saturator(RATE, { driveDb: 40 });
+  modulatedRun(a, 10, 4);
+  const state = new Float64Array(SATURATOR_STATE_SIZE);
+  a.saveState(state, 0);
+  const check = (bad: Float64Array, what: string) => {
+    for (const oversample of [true, false]) {
+      const sat = new Saturator(RATE, { oversample });
+      sat.loadState(bad, 0);
+      const after = new Float64Array(SATURATOR_STATE_SIZE);
+      sat.saveState(after, 0);
+      assert.ok(after.every(Number.isFinite), `${what}: state repaired`);
+      const out = modulatedRun(sat, 2, 5);
+      for (let i = 0; i < out.length; i++) {
+        const x = out[i] as number;
+        if (!(Math.abs(x) <= SATURATOR_PEAK_BOUND)) assert.fail(`${what}: sample ${i} is ${x}`);
+      }
+    }
+  };
+  for (let slot = 0; slot < SATURATOR_STATE_SIZE; slot++) {
+    for (const poison of [NaN, Infinity, -Infinity, 1e300, -1e300, -1, 0.5, 1.5, 1e3]) {
+      const bad = state.slice();
+      bad[slot] = poison;
+      check(bad, `slot ${slot} = ${poison}`);
+    }
+  }
+  for (const poison of [NaN, Infinity, -1e300, 1.3, 2]) {
+    check(state.slice().fill(poison), `all ${poison}`);
   }
 });

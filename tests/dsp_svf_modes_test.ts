@@ -158,10 +158,20 @@ Deno.test("SvfFilter in low-pass mode equals SvfLowpass sample for sample, glidi
   const rand = seededRandom(5);
   const a = new SvfFilter(RATE, { cutoffHz: 300, resonance: 0.1 });
   const b = new SvfLowpass(RATE, { cutoffHz: 300, resonance: 0.1 });
-  const targets = [[9000, 0.9], [40, 0.4], [30000, 1], [1000, 0]] as const;
+  // The last three: resonance only, with and without modulation, then cutoff only.
+  const targets = [
+    [9000, 0.9],
+    [40, 0.4],
+    [30000, 1],
+    [1000, 0],
+    [1000, 0.7],
+    [1000, 0.2],
+    [2000, 0.2],
+  ] as const;
   const bufA = new Float64Array(BLOCK);
   const bufB = new Float64Array(BLOCK);
-  for (let blk = 0; blk < 400; blk++) {
+  const zeros = new Float64Array(BLOCK);
+  for (let blk = 0; blk < 100 * targets.length; blk++) {
     if (blk % 100 === 0) {
       const [c, r] = targets[blk / 100] as readonly [number, number];
       for (const f of [a, b]) {
@@ -170,7 +180,8 @@ Deno.test("SvfFilter in low-pass mode equals SvfLowpass sample for sample, glidi
       }
     }
     for (let i = 0; i < BLOCK; i++) bufA[i] = bufB[i] = rand() * 2 - 1;
-    a.process(bufA, 0, 77);
+    // Zero modulation (the modulated path, same output) now and then.
+    a.process(bufA, 0, 77, blk % 100 > 60 && blk % 100 < 70 ? zeros : undefined);
     a.process(bufA, 77, BLOCK);
     b.process(bufB, 0, BLOCK);
     for (let i = 0; i < BLOCK; i++) {
@@ -397,4 +408,44 @@ Deno.test("SvfFilter.process allocates nothing in steady state (V8 heap sampling
   );
   // Sampled every 64 bytes on average: 16 bytes per block would show as ~640 KB.
   assert.ok(bytes < 64 * 1024, `${bytes} bytes sampled while rendering 40000 blocks`);
+});
+
+/** A voice start: glide to a new cutoff (a whole number: nothing boxed here), reset. */
+function startFilter(filter: SvfFilter, b: number): void {
+  filter.setCutoff(300 + (b & 31) * 10);
+  filter.reset();
+}
+
+/**
+ * Voices starting from silence, as an instrument does it: each block one of
+ * eight filters starts, then all eight filter a chunk under modulation, the
+ * started one gliding to its new cutoff.
+ */
+function voiceStartScenario(
+  filters: readonly SvfFilter[],
+  buf: Float64Array,
+  mod: Float64Array,
+  blocks: number,
+): void {
+  for (let b = 0; b < blocks; b++) {
+    startFilter(filters[b & 7] as SvfFilter, b);
+    for (let k = 0; k < filters.length; k++) (filters[k] as SvfFilter).process(buf, 0, 32, mod);
+  }
+}
+
+Deno.test("SvfFilter.reset, then gliding under modulation, allocates nothing (V8 heap sampling)", async () => {
+  const filters = Array.from({ length: 8 }, () => new SvfFilter(RATE, { resonance: 0.3 }));
+  const rand = seededRandom(5);
+  const buf = new Float64Array(BLOCK).map(() => rand() * 0.1);
+  const mod = new Float64Array(BLOCK).map(() => rand() * 2 - 1);
+  voiceStartScenario(filters, buf, mod, 5000); // let V8 optimise first
+  const bytes = await sampledAllocation(
+    () => voiceStartScenario(filters, buf, mod, 10000),
+    "voiceStartScenario",
+  );
+  // Before the fix about 1 MB here: some 75 bytes per reset (boxed smoother values
+  // and an iterator) and 32 per chunk of the gliding filter (two getters not
+  // inlined in the coefficient update, each returning a boxed double).
+  // 16 bytes per block would show as ~160 KB.
+  assert.ok(bytes < 32 * 1024, `${bytes} bytes sampled over 10000 blocks`);
 });
