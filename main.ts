@@ -13,9 +13,9 @@ import { encodeWav } from "./engine/wav.ts";
 import { NO_DEVICE_HINT, PortAudio } from "./engine/portaudio.ts";
 import type { EngineControl } from "./engine/control.ts";
 import {
+  CHRONUS_PARSERS,
   HELP_TEXT,
   linesFromReadable,
-  parseAddressLine,
   parseDecimal,
   runLineSession,
   ttyLines,
@@ -167,7 +167,7 @@ async function session(engine: EngineControl): Promise<{ failures: number }> {
   const encoder = new TextEncoder();
   return await runLineSession({
     engine,
-    parsers: [parseAddressLine],
+    parsers: CHRONUS_PARSERS,
     input: input(),
     write: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
     helpText: HELP_TEXT,

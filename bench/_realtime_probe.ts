@@ -69,6 +69,7 @@ async function latency(blockFrames: number, count: number, leadMs?: number): Pro
       backend: status.backend,
       realtimeAudio: status.realtimeAudio,
       outputLatencyMs: status.outputLatencyMs,
+      dspLatencyMs: status.dspLatencyMs,
       measured: handed.length,
       handedP50: quantile(handed, 0.5),
       handedP99: quantile(handed, 0.99),

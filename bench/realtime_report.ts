@@ -27,6 +27,7 @@ interface Latency {
   blockFrames: number;
   realtimeAudio: boolean;
   outputLatencyMs: number;
+  dspLatencyMs: number;
   measured: number;
   handedP50: number;
   handedP99: number;
@@ -157,10 +158,13 @@ function row(what: string, figure: string, goal: string, ok: boolean | undefined
 }
 
 function latencyRows(label: string, l: Latency, goalMs: number): void {
-  const total = (handed: number) => handed + l.outputLatencyMs;
+  // Handed over + the DSP's own latency (limiter look-ahead) + the device's.
+  const total = (handed: number) => handed + l.dspLatencyMs + l.outputLatencyMs;
   row(
     `${label}: command → output, median`,
-    `${ms(total(l.handedP50))} (${ms(l.handedP50)} + ${ms(l.outputLatencyMs)})`,
+    `${ms(total(l.handedP50))} (${ms(l.handedP50)} + ${ms(l.dspLatencyMs)} + ${
+      ms(l.outputLatencyMs)
+    })`,
     `≤ ${goalMs} ms`,
     total(l.handedP50) <= goalMs,
   );

@@ -66,8 +66,12 @@ export const I = {
   HeapProbe: 28,
   /** Per-slot stamp lock (2 entries, see `_stamp_lock.ts`): 0 free, 1 held. */
   StampLock: 29,
+  /** Voices sounding in each slot's rack after its last block (2 entries). */
+  Voices: 31,
+  /** Each slot's master-guard fault count: NaN/Infinity/runaway silenced (2 entries). */
+  GuardFaults: 33,
 } as const;
-const INT32_COUNT = 32;
+const INT32_COUNT = 36;
 
 /** Float64 fields. */
 export const F = {

@@ -59,12 +59,9 @@ export const SNAPSHOT_HEADER = 4;
 export const SNAPSHOT_BLOCK = 0;
 /** Float64 index of the highest sequence number applied before it. */
 export const SNAPSHOT_SEQ = 1;
-/** Float64 values the snapshot buffer holds for synth state. */
-export const SNAPSHOT_STATE_CAPACITY = 8192;
-
-/** Allocate a snapshot buffer. */
-export function createSnapshotBuffer(): SharedArrayBuffer {
-  return new SharedArrayBuffer((SNAPSHOT_HEADER + SNAPSHOT_STATE_CAPACITY) * 8);
+/** Allocate a snapshot buffer for a synth whose state is `stateSize` Float64 values. */
+export function createSnapshotBuffer(stateSize: number): SharedArrayBuffer {
+  return new SharedArrayBuffer((SNAPSHOT_HEADER + stateSize) * 8);
 }
 
 /** Extra blocks a DSP worker renders ahead while the engine is degraded (a slot recovering). */

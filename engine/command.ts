@@ -42,6 +42,12 @@ export const Opcode = {
   Snapshot: 2,
   /** Inject a fault into one slot (tests and demos); `param` is a {@linkcode FaultKind}. */
   Fault: 3,
+  /** Start note `param` (MIDI 0..127) on module `target` at velocity `value` (0..1]. */
+  NoteOn: 4,
+  /** Release note `param` on module `target`. */
+  NoteOff: 5,
+  /** Release every note of module `target`. */
+  AllNotesOff: 6,
 } as const;
 
 /** An opcode value. */
@@ -98,6 +104,30 @@ export interface Command extends CommandSpec {
  */
 export function setParam(param: number, value: number, target = 0): CommandSpec {
   return { opcode: Opcode.SetParam, target, param, flags: 0, value };
+}
+
+/**
+ * A command starting MIDI note `note` on module `target` at `velocity` (0..1].
+ *
+ * @example
+ * ```ts
+ * import { noteOn } from "./command.ts";
+ * const spec = noteOn(1, 60, 0.8); // middle C on module 1
+ * console.log(spec.opcode, spec.param, spec.value); // 4 60 0.8
+ * ```
+ */
+export function noteOn(target: number, note: number, velocity: number): CommandSpec {
+  return { opcode: Opcode.NoteOn, target, param: note, flags: 0, value: velocity };
+}
+
+/** A command releasing MIDI note `note` on module `target`. */
+export function noteOff(target: number, note: number): CommandSpec {
+  return { opcode: Opcode.NoteOff, target, param: note, flags: 0, value: 0 };
+}
+
+/** A command releasing every note of module `target`. */
+export function allNotesOff(target: number): CommandSpec {
+  return { opcode: Opcode.AllNotesOff, target, param: 0, flags: 0, value: 0 };
 }
 
 /**

@@ -33,6 +33,10 @@ export interface SlotStatus {
   readonly ringFill: number;
   /** Mean render time per block over the last second divided by the block period, 0..1+. */
   readonly load: number;
+  /** Voices sounding after its last block (all instruments and drums). */
+  readonly voices: number;
+  /** Times its master guard turned NaN, Infinity or runaway output into silence. */
+  readonly guardFaults: number;
 }
 
 /** A snapshot of engine state for `/status` and monitors. */
@@ -61,6 +65,8 @@ export interface EngineStatus {
   readonly lateCommands: number;
   /** Output latency reported by the device, in ms (0 for null/offline). */
   readonly outputLatencyMs: number;
+  /** Latency the DSP itself adds (the master limiter's look-ahead), in ms. */
+  readonly dspLatencyMs: number;
   /**
    * The audio thread runs with real-time (SCHED_FIFO) scheduling. Without it
    * (no CAP_SYS_NICE or RLIMIT_RTPRIO) a busy machine can delay the callback.

@@ -14,7 +14,7 @@
 import { answerHeapProbe } from "./_heap_probe.ts";
 import { AudioRing } from "./audio_ring.ts";
 import { CommandQueue } from "./command_queue.ts";
-import { FaultKind, Opcode } from "./command.ts";
+import { allNotesOff, type CommandSpec, FaultKind, noteOff, noteOn, setParam } from "./command.ts";
 import { SynthParam } from "../dsp/params.ts";
 import { ControlBlock, F, H, I, nowMs } from "./_control.ts";
 import { SlotRenderer } from "./slot_renderer.ts";
@@ -27,9 +27,10 @@ import {
   SNAPSHOT_BLOCK,
   SNAPSHOT_HEADER,
   SNAPSHOT_SEQ,
-  SNAPSHOT_STATE_CAPACITY,
 } from "./_slot_init.ts";
-import { MiniSynth } from "../dsp/mini_synth.ts";
+import { INSTRUMENT_TARGETS, Rack, RackTarget } from "../dsp/rack.ts";
+import { InstrumentParam } from "../dsp/instrument.ts";
+import { DRUM_NOTES } from "../dsp/drums.ts";
 
 /** Longest wait between heartbeats, in ms. */
 const IDLE_WAIT_MS = 10;
@@ -53,27 +54,48 @@ function post(message: SlotMessage): void {
   self.postMessage(message);
 }
 
-/** Blocks rendered on a throwaway synth before binding, so the JIT is warm. */
+/** Blocks rendered on a throwaway rack before binding, so the JIT is warm. */
 const WARMUP_BLOCKS = 4000;
+
+/** One warm-up command for block `block`, or undefined. Every module's paths get exercised. */
+function warmUpCommand(block: number): CommandSpec | undefined {
+  const phase = block % 200;
+  const round = Math.floor(block / 200);
+  const instrument = RackTarget.FirstInstrument + (round % INSTRUMENT_TARGETS);
+  switch (phase) {
+    case 0:
+      return setParam(SynthParam.Gate, round % 2, RackTarget.MiniSynth);
+    case 10:
+    case 12:
+    case 14:
+      return noteOn(instrument, 48 + phase + (round % 5), 0.7);
+    case 20:
+      return setParam(InstrumentParam.FilterCutoff, 400 + 300 * (round % 7), instrument);
+    case 30:
+      return setParam(InstrumentParam.ReverbSend, (round % 3) / 4, instrument);
+    case 40:
+      return setParam(InstrumentParam.DelaySend, (round % 2) / 4, instrument);
+    case 50:
+      return noteOn(RackTarget.Drums, DRUM_NOTES[round % DRUM_NOTES.length] ?? 36, 0.9);
+    case 60:
+      return setParam(InstrumentParam.Waveform, round % 5, instrument);
+    case 120:
+      return noteOff(instrument, 48 + 10 + (round % 5));
+    case 150:
+      return allNotesOff(instrument);
+  }
+  return undefined;
+}
 
 /** Render throwaway blocks through the same code paths, so the first real blocks are on time. */
 function warmUp(sampleRate: number, blockFrames: number): void {
-  const synth = new MiniSynth(sampleRate);
+  const rack = new Rack(sampleRate);
   const queue = CommandQueue.create(16);
-  const renderer = new SlotRenderer(synth, queue, { blockFrames });
+  const renderer = new SlotRenderer(rack, queue, { blockFrames });
   const out = new Float32Array(blockFrames * 2);
   for (let block = 0; block < WARMUP_BLOCKS; block++) {
-    if (block % 200 === 0) {
-      queue.push({
-        opcode: Opcode.SetParam,
-        target: 0,
-        param: SynthParam.Gate,
-        flags: 0,
-        value: (block / 200) % 2,
-        frame: block * blockFrames + 7,
-        seq: block,
-      });
-    }
+    const spec = warmUpCommand(block);
+    if (spec !== undefined) queue.push({ ...spec, frame: block * blockFrames + 7, seq: block });
     renderer.renderBlock(block, out);
   }
 }
@@ -87,9 +109,9 @@ function run(init: SlotInit): void {
   const ring = AudioRing.fromBuffer(init.ring, init.ringShape);
   const queue = CommandQueue.fromBuffer(init.queue, init.queueCapacity);
   const snapshot = new Float64Array(init.snapshot);
-  const synth = new MiniSynth(init.sampleRate);
-  if (synth.stateSize > SNAPSHOT_STATE_CAPACITY) {
-    throw new RangeError(`synth state of ${synth.stateSize} values exceeds the snapshot buffer`);
+  const synth = new Rack(init.sampleRate);
+  if (SNAPSHOT_HEADER + synth.stateSize > snapshot.length) {
+    throw new RangeError(`rack state of ${synth.stateSize} values exceeds the snapshot buffer`);
   }
   const state = new Float64Array(synth.stateSize);
   const owner = I.Owner + slot;
@@ -113,7 +135,7 @@ function run(init: SlotInit): void {
   if (init.start.kind === "fresh") {
     const start = init.start.startBlock;
     next = start >= 0 ? start : Atomics.load(ints, I.Played) + 1;
-    init.start.params.forEach((value, id) => synth.setParam(id, value));
+    init.start.params.forEach((value, id) => synth.setParam(RackTarget.MiniSynth, id, value));
   } else {
     // Wait for the healthy slot to write a snapshot (the supervisor asks it).
     while (Atomics.load(ints, I.SnapDone) < 0) {
@@ -182,6 +204,8 @@ function run(init: SlotInit): void {
       Atomics.notify(ints, I.Hurry);
     }
     Atomics.store(ints, I.Late + slot, renderer.lateCommands);
+    Atomics.store(ints, I.Voices + slot, synth.activeVoices);
+    Atomics.store(ints, I.GuardFaults + slot, synth.faults);
     control.record(histogram, renderMicros / 1000);
     floats[F.Load + slot] = (floats[F.Load + slot] as number) * 0.99 +
       0.00001 * renderMicros / periodMs;

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { Rack } from "../dsp/rack.ts";
 import { AudioRing, type RingShape } from "./audio_ring.ts";
 import { type Command, type CommandSpec, FaultKind, Opcode } from "./command.ts";
 import { CommandQueue } from "./command_queue.ts";
@@ -89,6 +90,7 @@ export class Engine implements EngineControl {
   #backend: BackendName;
   #device: string;
   readonly #realtimeAudio: boolean;
+  readonly #dspLatencyMs: number;
   #seq = 0;
   #stopped = false;
   readonly #params: number[];
@@ -106,7 +108,9 @@ export class Engine implements EngineControl {
     device: string;
     realtimeAudio: boolean;
     params: number[];
+    dspLatencyMs: number;
   }) {
+    this.#dspLatencyMs = parts.dspLatencyMs;
     this.#params = parts.params;
     this.sampleRate = parts.sampleRate;
     this.blockFrames = parts.blockFrames;
@@ -253,6 +257,8 @@ export class Engine implements EngineControl {
         renderedBlocks: ring.written,
         ringFill: Math.max(0, ring.written - played),
         load: floats[F.Load + index] as number,
+        voices: Atomics.load(ints, I.Voices + index),
+        guardFaults: Atomics.load(ints, I.GuardFaults + index),
       };
     });
     return {
@@ -268,6 +274,7 @@ export class Engine implements EngineControl {
       blocksPlayed: Atomics.load(ints, I.BlocksPlayed),
       lateCommands: Atomics.load(ints, I.Late) + Atomics.load(ints, I.Late + 1),
       outputLatencyMs: floats[F.OutputLatencyMs] as number,
+      dspLatencyMs: this.#dspLatencyMs,
       realtimeAudio: this.#realtimeAudio,
       heapBytes: Deno.memoryUsage().heapUsed,
     };
@@ -365,7 +372,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const control = ControlBlock.create(periodMs);
   const rings = [AudioRing.create(shape), AudioRing.create(shape)];
   const queues = [CommandQueue.create(QUEUE_CAPACITY), CommandQueue.create(QUEUE_CAPACITY)];
-  const snapshot = createSnapshotBuffer();
+  // Sized from a rack built here once: the workers build theirs the same way.
+  const rack = new Rack(sampleRate);
+  const snapshot = createSnapshotBuffer(rack.stateSize);
+  const dspLatencyMs = rack.latencyFrames / sampleRate * 1000;
   const slotInit = (slot: number, token: number, start: SlotStart): SlotInit => ({
     slot,
     token,
@@ -426,5 +436,6 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     device: message.device,
     realtimeAudio: message.realtime,
     params,
+    dspLatencyMs,
   });
 }

@@ -11,7 +11,7 @@ import type { CommandSpec } from "./command.ts";
 import { CommandQueue } from "./command_queue.ts";
 import type { EngineControl, EngineStatus } from "./control.ts";
 import { SlotRenderer } from "./slot_renderer.ts";
-import { MiniSynth } from "../dsp/mini_synth.ts";
+import { Rack } from "../dsp/rack.ts";
 import { CHANNELS, DEFAULT_BLOCK_FRAMES, DEFAULT_SAMPLE_RATE, QUEUE_CAPACITY } from "./engine.ts";
 
 /** Options of {@linkcode OfflineEngine}. */
@@ -43,6 +43,7 @@ export class OfflineEngine implements EngineControl {
   readonly blockFrames: number;
   readonly #queue = CommandQueue.create(QUEUE_CAPACITY);
   readonly #renderer: SlotRenderer;
+  readonly #rack: Rack;
   readonly #block: Float32Array;
   #blocks = 0;
   #seq = 0;
@@ -51,7 +52,8 @@ export class OfflineEngine implements EngineControl {
   constructor(options: OfflineOptions = {}) {
     this.sampleRate = options.sampleRate ?? DEFAULT_SAMPLE_RATE;
     this.blockFrames = options.blockFrames ?? DEFAULT_BLOCK_FRAMES;
-    this.#renderer = new SlotRenderer(new MiniSynth(this.sampleRate), this.#queue, {
+    this.#rack = new Rack(this.sampleRate);
+    this.#renderer = new SlotRenderer(this.#rack, this.#queue, {
       blockFrames: this.blockFrames,
     });
     this.#block = new Float32Array(this.blockFrames * CHANNELS);
@@ -97,6 +99,8 @@ export class OfflineEngine implements EngineControl {
         renderedBlocks: this.#blocks,
         ringFill: 0,
         load: 0,
+        voices: this.#rack.activeVoices,
+        guardFaults: this.#rack.faults,
       }],
       failovers: 0,
       lastFailoverGap: -1,
@@ -104,6 +108,7 @@ export class OfflineEngine implements EngineControl {
       blocksPlayed: this.#blocks,
       lateCommands: this.#renderer.lateCommands,
       outputLatencyMs: 0,
+      dspLatencyMs: this.#rack.latencyFrames / this.sampleRate * 1000,
       realtimeAudio: false,
       heapBytes: Deno.memoryUsage().heapUsed,
     };

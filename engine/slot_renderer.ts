@@ -11,10 +11,19 @@
 import { Opcode } from "./command.ts";
 import type { CommandQueue } from "./command_queue.ts";
 
-/** What a slot renders: the synth, seen through the operations the engine needs. */
+/**
+ * What a slot renders (in Chronus, the `Rack` of dsp/rack.ts), seen through the operations the engine needs. Targets and params
+ * are plain numbers: the engine knows no module names.
+ */
 export interface SlotSynth {
-  /** Set a parameter; false when ignored (unknown id or non-finite value). */
-  setParam(id: number, value: number): boolean;
+  /** Set parameter `param` of module `target`; false when ignored (unknown id or non-finite value). */
+  setParam(target: number, param: number, value: number): boolean;
+  /** Start MIDI note `note` on module `target` at `velocity` (0..1]; false when ignored. */
+  noteOn(target: number, note: number, velocity: number): boolean;
+  /** Release MIDI note `note` on module `target`; false when ignored. */
+  noteOff(target: number, note: number): boolean;
+  /** Release every note of module `target`; false when ignored. */
+  allNotesOff(target: number): boolean;
   /** Render frames [start, end) of an interleaved stereo block into `out`. */
   render(out: Float32Array, start: number, end: number): void;
   /** Float64 values needed by {@linkcode SlotSynth.saveState}. */
@@ -92,7 +101,16 @@ export class SlotRenderer {
     if (seq > this.appliedSeq) this.appliedSeq = seq;
     switch (queue.peekOpcode()) {
       case Opcode.SetParam:
-        if (queue.peekTarget() === 0) this.synth.setParam(queue.peekParam(), queue.peekValue());
+        this.synth.setParam(queue.peekTarget(), queue.peekParam(), queue.peekValue());
+        break;
+      case Opcode.NoteOn:
+        this.synth.noteOn(queue.peekTarget(), queue.peekParam(), queue.peekValue());
+        break;
+      case Opcode.NoteOff:
+        this.synth.noteOff(queue.peekTarget(), queue.peekParam());
+        break;
+      case Opcode.AllNotesOff:
+        this.synth.allNotesOff(queue.peekTarget());
         break;
       case Opcode.Fault:
         this.#onFault(queue.peekParam());

@@ -28,6 +28,8 @@ function slotLine(slot: SlotStatus, activeSlot: number): string {
     `rendered ${num(slot.renderedBlocks)}`,
     `fill ${num(slot.ringFill)}`,
     `load ${num(slot.load * 100)}%`,
+    `voices ${num(slot.voices)}`,
+    ...slot.guardFaults > 0 ? [`guard faults ${num(slot.guardFaults)}`] : [],
   ].join("  ");
 }
 
@@ -69,7 +71,7 @@ export function formatStatus(status: EngineStatus): string {
       `blocks played ${num(status.blocksPlayed)}`,
     ].join("  "),
     [
-      `output latency ${num(status.outputLatencyMs, 1)} ms`,
+      `output latency ${num(status.outputLatencyMs, 1)} ms + DSP ${num(status.dspLatencyMs, 2)} ms`,
       `audio thread ${status.realtimeAudio ? "real-time" : "normal priority"}`,
       `heap ${num(status.heapBytes / MIB, 1)} MiB`,
     ].join("  "),

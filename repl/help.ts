@@ -5,6 +5,7 @@
  */
 
 import { ADDRESS_HELP, type AddressHelp } from "./address_parser.ts";
+import { INSTRUMENT_HELP } from "./instrument_parser.ts";
 
 /**
  * Format help entries as aligned lines: usage, summary, and an example.
@@ -29,5 +30,7 @@ export function formatHelp(entries: readonly AddressHelp[]): string {
 export const HELP_TEXT: string = [
   "Commands, one per line (blank lines and # comments are ignored):",
   formatHelp(ADDRESS_HELP),
+  "Instruments, drums and mixer:",
+  ...INSTRUMENT_HELP.map((h) => `${h.usage}  ${h.summary}`),
   "Each command answers one line: 'ok  <what it did>' or 'error  <what was wrong>'.",
 ].join("\n");

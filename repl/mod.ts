@@ -2,17 +2,18 @@
  * The line command layer of Chronus: text in, command structs and status out.
  *
  * A line is parsed by the first {@linkcode LineParser} that recognises it
- * (today the prototype's address commands, {@linkcode parseAddressLine}; the
- * phrase parser plugs in beside it), then {@linkcode runLineSession} acts on
+ * ({@linkcode CHRONUS_PARSERS}: the prototype's address commands,
+ * {@linkcode parseAddressLine}, then the instrument, drum and mixer addresses,
+ * {@linkcode parseInstrumentLine}; the phrase parser plugs in beside them), then {@linkcode runLineSession} acts on
  * an `EngineControl` and answers each command with one
  * `ok  …` or `error  …` line. Nothing here knows about FFI or workers.
  *
  * @example
  * ```ts ignore
- * import { linesFromReadable, parseAddressLine, runLineSession } from "./mod.ts";
+ * import { CHRONUS_PARSERS, linesFromReadable, runLineSession } from "./mod.ts";
  * await runLineSession({
  *   engine,
- *   parsers: [parseAddressLine],
+ *   parsers: CHRONUS_PARSERS,
  *   input: linesFromReadable(Deno.stdin.readable),
  *   write: (line) => console.log(line),
  * });
@@ -27,3 +28,5 @@ export * from "./format_status.ts";
 export * from "./help.ts";
 export * from "./line_session.ts";
 export * from "./line_input.ts";
+export * from "./instrument_parser.ts";
+export * from "./parsers.ts";

@@ -32,8 +32,20 @@ function queueOf(commands: readonly Command[], capacity = 64): CommandQueue {
 class RecordingSynth implements SlotSynth {
   readonly events: string[] = [];
   readonly stateSize = 0;
-  setParam(id: number, value: number): boolean {
-    this.events.push(`set ${id}=${value}`);
+  setParam(target: number, id: number, value: number): boolean {
+    this.events.push(target === 0 ? `set ${id}=${value}` : `set ${target}:${id}=${value}`);
+    return true;
+  }
+  noteOn(target: number, note: number, velocity: number): boolean {
+    this.events.push(`on ${target}:${note}@${velocity}`);
+    return true;
+  }
+  noteOff(target: number, note: number): boolean {
+    this.events.push(`off ${target}:${note}`);
+    return true;
+  }
+  allNotesOff(target: number): boolean {
+    this.events.push(`all off ${target}`);
     return true;
   }
   render(_out: Float32Array, start: number, end: number): void {
@@ -41,6 +53,37 @@ class RecordingSynth implements SlotSynth {
   }
   saveState(_dst: Float64Array): void {}
   loadState(_src: Float64Array): void {}
+}
+
+/** A bare MiniSynth as target 0 of a slot, so these tests see its samples unmixed. */
+class MiniSlot implements SlotSynth {
+  readonly synth: MiniSynth;
+  readonly stateSize: number;
+  constructor(sampleRate: number) {
+    this.synth = new MiniSynth(sampleRate);
+    this.stateSize = this.synth.stateSize;
+  }
+  setParam(target: number, id: number, value: number): boolean {
+    return target === 0 && this.synth.setParam(id, value);
+  }
+  noteOn(): boolean {
+    return false;
+  }
+  noteOff(): boolean {
+    return false;
+  }
+  allNotesOff(): boolean {
+    return false;
+  }
+  render(out: Float32Array, start: number, end: number): void {
+    this.synth.render(out, start, end);
+  }
+  saveState(dst: Float64Array): void {
+    this.synth.saveState(dst);
+  }
+  loadState(src: Float64Array): void {
+    this.synth.loadState(src);
+  }
 }
 
 /** Render blocks [0, count) with `renderer`, returning a copy of each block. */
@@ -61,7 +104,7 @@ function firstNonZero(samples: Float32Array): number {
 
 Deno.test("SlotRenderer applies a gate at its exact frame: first sound at block 3 offset 50", () => {
   const queue = queueOf([cmd(BLOCK * 3 + 50, 0, SynthParam.Gate, 1)]);
-  const renderer = new SlotRenderer(new MiniSynth(RATE), queue, { blockFrames: BLOCK });
+  const renderer = new SlotRenderer(new MiniSlot(RATE), queue, { blockFrames: BLOCK });
   const blocks = renderBlocks(renderer, 5);
   for (let b = 0; b < 3; b++) {
     assert.equal(firstNonZero(blocks[b] as Float32Array), -1, `block ${b}`);
@@ -108,13 +151,14 @@ Deno.test("SlotRenderer applies commands in queue order, each at its offset, and
 });
 
 Deno.test("SlotRenderer leaves the last value set at a frame on a MiniSynth", () => {
-  const synth = new MiniSynth(RATE);
+  const slot = new MiniSlot(RATE);
+  const synth = slot.synth;
   const queue = queueOf([
     cmd(20, 0, SynthParam.SineFreq, 300),
     cmd(20, 1, SynthParam.SineFreq, 600),
     cmd(90, 2, SynthParam.FilterCutoff, 1000),
   ]);
-  new SlotRenderer(synth, queue, { blockFrames: BLOCK }).renderBlock(
+  new SlotRenderer(slot, queue, { blockFrames: BLOCK }).renderBlock(
     0,
     new Float32Array(BLOCK * 2),
   );
@@ -124,7 +168,7 @@ Deno.test("SlotRenderer leaves the last value set at a frame on a MiniSynth", ()
 
 Deno.test("SlotRenderer applies a late command at offset 0 and counts it in lateCommands", () => {
   const queue = CommandQueue.create(8);
-  const renderer = new SlotRenderer(new MiniSynth(RATE), queue, { blockFrames: BLOCK });
+  const renderer = new SlotRenderer(new MiniSlot(RATE), queue, { blockFrames: BLOCK });
   const silent = renderBlocks(renderer, 5);
   silent.forEach((b, i) => assert.equal(firstNonZero(b), -1, `block ${i}`));
   // Stamped for block 2, found only when block 5 is rendered.
@@ -186,17 +230,32 @@ Deno.test("SlotRenderer.appliedSeq tracks the highest seq applied so far", () =>
   assert.equal(renderer.appliedSeq, 9, "a lower seq does not lower it");
 });
 
-Deno.test("SlotRenderer ignores SetParam for other targets and non-SetParam opcodes, but counts their seq", () => {
+Deno.test("SlotRenderer routes SetParam and note commands with their target, ignores Nop and Snapshot, counts every seq", () => {
   const synth = new RecordingSynth();
   const queue = queueOf([
     cmd(1, 0, SynthParam.SineFreq, 300, Opcode.SetParam, 1),
     cmd(2, 1, 0, 0, Opcode.Nop),
     cmd(3, 2, 0, 0, Opcode.Snapshot),
+    cmd(4, 3, 60, 0.5, Opcode.NoteOn, 2),
+    cmd(5, 4, 60, 0, Opcode.NoteOff, 2),
+    cmd(6, 5, 0, 0, Opcode.AllNotesOff, 5),
   ]);
   const renderer = new SlotRenderer(synth, queue, { blockFrames: BLOCK });
   renderer.renderBlock(0, new Float32Array(BLOCK * 2));
-  assert.deepEqual(synth.events, ["render 0-1", "render 1-2", "render 2-3", "render 3-128"]);
-  assert.equal(renderer.appliedSeq, 2);
+  assert.deepEqual(synth.events, [
+    "render 0-1",
+    `set 1:${SynthParam.SineFreq}=300`,
+    "render 1-2",
+    "render 2-3",
+    "render 3-4",
+    "on 2:60@0.5",
+    "render 4-5",
+    "off 2:60",
+    "render 5-6",
+    "all off 5",
+    "render 6-128",
+  ]);
+  assert.equal(renderer.appliedSeq, 5);
 });
 
 /** A fixed, varied command list over `blocks` blocks: gates, notes, cutoff and resonance sweeps. */
@@ -216,8 +275,8 @@ function phrasePlan(blocks: number): Command[] {
 Deno.test("SlotRenderer gives bit-identical blocks for two synths fed identical queues", () => {
   const blocks = 300;
   const commands = phrasePlan(blocks);
-  const a = new SlotRenderer(new MiniSynth(RATE), queueOf(commands, 256), { blockFrames: BLOCK });
-  const b = new SlotRenderer(new MiniSynth(RATE), queueOf(commands, 256), { blockFrames: BLOCK });
+  const a = new SlotRenderer(new MiniSlot(RATE), queueOf(commands, 256), { blockFrames: BLOCK });
+  const b = new SlotRenderer(new MiniSlot(RATE), queueOf(commands, 256), { blockFrames: BLOCK });
   const outA = renderBlocks(a, blocks);
   const outB = renderBlocks(b, blocks);
   let sounding = 0;
@@ -233,7 +292,7 @@ Deno.test("SlotRenderer gives bit-identical blocks for two synths fed identical 
 
   // The comparison can fail: one command a frame later changes the output.
   const shifted = commands.map((c, i) => (i === 4 ? { ...c, frame: c.frame + 1 } : c));
-  const c = new SlotRenderer(new MiniSynth(RATE), queueOf(shifted, 256), { blockFrames: BLOCK });
+  const c = new SlotRenderer(new MiniSlot(RATE), queueOf(shifted, 256), { blockFrames: BLOCK });
   const outC = renderBlocks(c, blocks);
   const differing = outC.filter((block, i) => {
     const wa = new Uint32Array((outA[i] as Float32Array).buffer);

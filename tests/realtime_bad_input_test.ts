@@ -11,7 +11,7 @@ import { assert, assertAlmostEquals, assertEquals } from "./_assert.ts";
 import { longestSilentRun, record, requireJack, sleep } from "./_jack.ts";
 import { magnitudeSpectrum, peakFrequency } from "./_spectrum.ts";
 import { seededRandom } from "./_random.ts";
-import { parseAddressLine } from "../repl/address_parser.ts";
+import { parseChronusLine } from "../repl/parsers.ts";
 import { linesFromReadable } from "../repl/line_input.ts";
 import { ERROR_PREFIX, OK_PREFIX } from "../repl/line_session.ts";
 
@@ -60,7 +60,7 @@ function randomBytes(seed: number, count: number): Uint8Array {
 async function expectedAnswers(bytes: Uint8Array): Promise<string[]> {
   const kinds: string[] = [];
   for await (const line of linesFromReadable(ReadableStream.from([bytes]))) {
-    const result = parseAddressLine(line);
+    const result = parseChronusLine(line);
     if (result.ok && result.action.kind === "empty") continue;
     kinds.push(result.ok ? "ok" : "error");
   }

@@ -15,8 +15,26 @@ const STATUS: EngineStatus = {
   blockFrames: 128,
   activeSlot: 1,
   slots: [
-    { index: 0, health: "restoring", generation: 3, renderedBlocks: 1200, ringFill: 0, load: 0.04 },
-    { index: 1, health: "active", generation: 1, renderedBlocks: 98765, ringFill: 4, load: 0.123 },
+    {
+      index: 0,
+      health: "restoring",
+      generation: 3,
+      renderedBlocks: 1200,
+      ringFill: 0,
+      load: 0.04,
+      voices: 0,
+      guardFaults: 2,
+    },
+    {
+      index: 1,
+      health: "active",
+      generation: 1,
+      renderedBlocks: 98765,
+      ringFill: 4,
+      load: 0.123,
+      voices: 7,
+      guardFaults: 0,
+    },
   ],
   failovers: 2,
   lastFailoverGap: 17,
@@ -24,6 +42,7 @@ const STATUS: EngineStatus = {
   blocksPlayed: 98760,
   lateCommands: 1,
   outputLatencyMs: 5.84,
+  dspLatencyMs: 0.25,
   realtimeAudio: true,
   heapBytes: 25 * 1024 * 1024,
 };
@@ -155,7 +174,7 @@ Deno.test("formatStatus shows every field of the engine status", () => {
       "underruns 5",
       "late commands 1",
       "blocks played 98760",
-      "output latency 5.8 ms",
+      "output latency 5.8 ms + DSP 0.25 ms",
       "heap 25.0 MiB",
     ]
   ) assert(text.includes(part), `missing ${part} in\n${text}`);
@@ -169,8 +188,11 @@ Deno.test("formatStatus shows every field of the engine status", () => {
         `rendered ${slot.renderedBlocks}`,
         `fill ${slot.ringFill}`,
         `load ${Math.round(slot.load * 100)}%`,
+        `voices ${slot.voices}`,
       ]
     ) assert(line.includes(part), `missing ${part} in ${line}`);
+    // Guard faults are shown only when there are some.
+    assertEquals(line.includes(`guard faults ${slot.guardFaults}`), slot.guardFaults > 0);
     assertEquals(line.startsWith("*"), slot.index === STATUS.activeSlot);
   }
 });
