@@ -7,7 +7,10 @@ import { assert, assertAlmostEquals, assertEquals } from "./_assert.ts";
 import { largestStep, longestSilentRun, record, requireJack, sleep } from "./_jack.ts";
 import { magnitudeSpectrum, peakFrequency, rms } from "./_spectrum.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
-import { setParam } from "../engine/command.ts";
+import { noteOff, noteOn, setParam } from "../engine/command.ts";
+import { RackTarget } from "../dsp/rack.ts";
+import { InstrumentParam } from "../dsp/instrument.ts";
+import { Waveform } from "../dsp/oscillator.ts";
 import { PARAM_SPECS, SynthParam } from "../dsp/params.ts";
 import { I } from "../engine/_control.ts";
 
@@ -88,5 +91,35 @@ Deno.test("Engine applies a frequency change and a gate change issued while play
     assert(tail < 1e-5, `silent after the gate closed, rms ${tail}`);
     const middle = rms(left, Math.round(1.4 * RATE), Math.round(1.7 * RATE));
     assert(middle > 0.1, `sounding before the gate closed, rms ${middle}`);
+  });
+});
+
+Deno.test("Engine plays an instrument note and a drum pattern heard by jack_rec", async () => {
+  await withEngine(async (engine) => {
+    const lead = RackTarget.FirstInstrument;
+    engine.send([setParam(InstrumentParam.Waveform, Waveform.Triangle, lead)]);
+    await sleep(100);
+    const recording = record(3);
+    await sleep(300);
+    engine.send([noteOn(lead, 69, 0.8)]); // A4 = 440 Hz
+    await sleep(1000);
+    engine.send([noteOff(lead, 69)]);
+    await sleep(700);
+    for (let hit = 0; hit < 4; hit++) {
+      engine.send([noteOn(RackTarget.Drums, 36, 1)]); // kick
+      await sleep(150);
+    }
+    const capture = await recording.done;
+    const left = capture.channels[0] as Float64Array;
+    const silentStart = rms(left, 0, Math.round(0.2 * RATE));
+    assert(silentStart < 1e-6, `nothing before the note, rms ${silentStart}`);
+    assertAlmostEquals(peakIn(left, 0.6), 440, 1);
+    // The note's release (200 ms) is over well before the kicks.
+    const between = rms(left, Math.round(1.75 * RATE), Math.round(1.95 * RATE));
+    assert(between < 1e-4, `silent between the note and the kicks, rms ${between}`);
+    const kicks = left.subarray(Math.round(2 * RATE), Math.round(2.9 * RATE));
+    const low = peakFrequency(magnitudeSpectrum(kicks, { size: 32768 }));
+    assert(low > 30 && low < 150, `the kicks' energy peaks at ${low} Hz`);
+    assertEquals(engine.status().slots.every((slot) => slot.guardFaults === 0), true);
   });
 });
