@@ -14,10 +14,17 @@ import { NO_DEVICE_HINT, PortAudio } from "./engine/portaudio.ts";
 import type { EngineControl } from "./engine/control.ts";
 import {
   CHRONUS_PARSERS,
+  DEFAULT_OSC_HOST,
+  DEFAULT_OSC_PORT,
   HELP_TEXT,
+  lineAnswerHandler,
   linesFromReadable,
+  type OscServer,
+  parseChronusLine,
   parseDecimal,
   runLineSession,
+  runSendCommand,
+  startOscServer,
   ttyLines,
 } from "./repl/mod.ts";
 
@@ -25,6 +32,8 @@ const USAGE = `chronus — a live-coding synthesizer for the terminal
 
 usage:
   chronus [options]          start and read commands (a REPL on a terminal, lines from piped stdin)
+  chronus send "<command>"   send one command or phrase to a running Chronus over OSC
+  chronus send -             send every line of stdin, one reply line each
   chronus devices            list audio devices
   chronus help               this text
 
@@ -38,9 +47,14 @@ options:
   --out <file>       offline: WAV file to write, default chronus.wav
   --seconds <s>      offline: length to render, default 2
   --quiet            do not print engine events (failovers, respawns) on stderr
+  --osc-port <n>     OSC (UDP) port for other programs and \`chronus send\`, default 57120
+  --osc-host <addr>  address to bind OSC to, default 127.0.0.1 (this machine only)
+  --no-osc           do not listen for OSC
+  --stay             keep playing after piped stdin ends, until Ctrl-C or SIGTERM
 
 examples:
   printf '/test\\n/mod/sine/freq 660\\n' | chronus --linger 2
+  chronus send "/inst/lead/note C4"     (from another pane, while chronus runs)
   printf '/test\\n' | chronus --backend offline --out tone.wav --seconds 1`;
 
 /** A command-line mistake: printed as one line, exit status 2. */
@@ -56,6 +70,9 @@ interface CliOptions {
   readonly out: string;
   readonly seconds: number;
   readonly quiet: boolean;
+  /** OSC server address, or undefined for no OSC. */
+  readonly osc: { readonly host: string; readonly port: number } | undefined;
+  readonly stay: boolean;
 }
 
 function numberOption(
@@ -94,6 +111,10 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
         out: { type: "string" },
         seconds: { type: "string" },
         quiet: { type: "boolean" },
+        "osc-port": { type: "string" },
+        "osc-host": { type: "string" },
+        "no-osc": { type: "boolean" },
+        stay: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -128,6 +149,15 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
       out: values.out ?? "chronus.wav",
       seconds: numberOption("seconds", values.seconds, 2, { min: 0, max: 3600 }),
       quiet: values.quiet === true,
+      osc: values["no-osc"] === true ? undefined : {
+        host: values["osc-host"] ?? DEFAULT_OSC_HOST,
+        port: numberOption("osc-port", values["osc-port"], DEFAULT_OSC_PORT, {
+          min: 1,
+          max: 65535,
+          integer: true,
+        }),
+      },
+      stay: values.stay === true,
     },
   };
 }
@@ -161,6 +191,41 @@ function describeEvent(event: EngineEvent): string {
 
 function input(): AsyncIterable<string> {
   return Deno.stdin.isTerminal() ? ttyLines("chronus> ") : linesFromReadable(Deno.stdin.readable);
+}
+
+/** Listen for OSC if asked; a port in use is a warning, not a failure (the REPL still works). */
+async function startOsc(
+  engine: EngineControl,
+  options: CliOptions,
+): Promise<OscServer | undefined> {
+  if (options.osc === undefined) return undefined;
+  try {
+    return await startOscServer({
+      host: options.osc.host,
+      port: options.osc.port,
+      handle: lineAnswerHandler({ engine, parse: parseChronusLine, helpText: HELP_TEXT }),
+    });
+  } catch (error) {
+    console.error(
+      `chronus: no OSC: ${
+        error instanceof Error ? error.message : String(error)
+      } (--osc-port or --no-osc)`,
+    );
+    return undefined;
+  }
+}
+
+/** Resolves at the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
+      resolve();
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  });
 }
 
 async function session(engine: EngineControl): Promise<{ failures: number }> {
@@ -212,19 +277,24 @@ async function runRealtime(options: CliOptions): Promise<number> {
     },
   });
   const interactive = Deno.stdin.isTerminal();
+  const osc = await startOsc(engine, options);
   if (interactive) {
     const status = engine.status();
+    const listening = osc === undefined ? "" : `, OSC on ${osc.host}:${osc.port}`;
     console.log(
-      `chronus: playing on ${status.backend} (${status.device}), ${status.sampleRate} Hz, ${status.blockFrames} frames; /help for commands, /quit or Ctrl-D to leave`,
+      `chronus: playing on ${status.backend} (${status.device}), ${status.sampleRate} Hz, ${status.blockFrames} frames${listening}; /help for commands, /quit or Ctrl-D to leave`,
     );
   }
   let failures = 0;
   try {
     ({ failures } = await session(engine));
-    if (!interactive && options.lingerSeconds > 0) {
+    if (!interactive && options.stay) {
+      await untilSignal();
+    } else if (!interactive && options.lingerSeconds > 0) {
       await new Promise((resolve) => setTimeout(resolve, options.lingerSeconds * 1000));
     }
   } finally {
+    await osc?.close();
     await engine.stop();
   }
   return !interactive && failures > 0 ? 1 : 0;
@@ -232,6 +302,7 @@ async function runRealtime(options: CliOptions): Promise<number> {
 
 /** Run the CLI with `args`; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "send") return await runSendCommand(args.slice(1));
   let command: string;
   let options: CliOptions;
   try {

@@ -30,3 +30,6 @@ export * from "./line_session.ts";
 export * from "./line_input.ts";
 export * from "./instrument_parser.ts";
 export * from "./parsers.ts";
+export * from "./osc_codec.ts";
+export * from "./osc_server.ts";
+export * from "./osc_client.ts";
