@@ -23,6 +23,7 @@ import {
   parseChronusLine,
   parseDecimal,
   runLineSession,
+  runMonitor,
   runSendCommand,
   startOscServer,
   ttyLines,
@@ -34,6 +35,7 @@ usage:
   chronus [options]          start and read commands (a REPL on a terminal, lines from piped stdin)
   chronus send "<command>"   send one command or phrase to a running Chronus over OSC
   chronus send -             send every line of stdin, one reply line each
+  chronus monitor            show a running Chronus's status, refreshed (--osc-host/--osc-port)
   chronus devices            list audio devices
   chronus help               this text
 
@@ -124,8 +126,10 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const command = values.help === true ? "help" : positionals[0] ?? "start";
-  if (!["start", "devices", "help"].includes(command)) {
-    throw new UsageError(`unknown command "${command}"; commands are start, devices, help`);
+  if (!["start", "devices", "monitor", "help"].includes(command)) {
+    throw new UsageError(
+      `unknown command "${command}"; commands are start, send, monitor, devices, help`,
+    );
   }
   const backend = values.backend ?? "portaudio";
   if (backend !== "portaudio" && backend !== "null" && backend !== "offline") {
@@ -319,6 +323,10 @@ export async function main(args: string[]): Promise<number> {
     }
     if (command === "devices") {
       listDevices();
+      return 0;
+    }
+    if (command === "monitor") {
+      await runMonitor(options.osc ?? { host: DEFAULT_OSC_HOST, port: DEFAULT_OSC_PORT });
       return 0;
     }
     return options.backend === "offline" ? await runOffline(options) : await runRealtime(options);

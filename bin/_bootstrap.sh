@@ -112,7 +112,8 @@ _chronus_have_portaudio() {
 }
 
 # Print, space-separated, the Debian packages whose files are missing: libportaudio2
-# (the audio backend), jackd2 (dummy server and test clients jack_rec, jack_lsp), sox.
+# (the audio backend), jackd2 (dummy server and test clients jack_rec, jack_lsp), sox;
+# with CHRONUS_TEST_TOOLS=1 (bin/test) also tmux, which the tmux-layout test drives.
 _chronus_missing_packages() {
   local missing=()
   _chronus_have_portaudio || missing+=(libportaudio2)
@@ -122,6 +123,9 @@ _chronus_missing_packages() {
   done
   ((jack_missing == 0)) || missing+=(jackd2)
   command -v sox >/dev/null 2>&1 || missing+=(sox)
+  if [[ "${CHRONUS_TEST_TOOLS:-0}" == 1 ]]; then
+    command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+  fi
   if ((${#missing[@]} > 0)); then
     printf '%s\n' "${missing[*]}"
   fi

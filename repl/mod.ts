@@ -33,3 +33,4 @@ export * from "./parsers.ts";
 export * from "./osc_codec.ts";
 export * from "./osc_server.ts";
 export * from "./osc_client.ts";
+export * from "./monitor.ts";
