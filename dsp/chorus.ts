@@ -166,6 +166,17 @@ export class Chorus {
   }
 
   /**
+   * True while the mix rests at exactly 0 (its target is 0 and it has
+   * settled there): {@linkcode process} would then return its input
+   * unchanged, so an owner may skip the chorus altogether (a bypass that
+   * cannot click, the mix having glided down first). A boolean, so the
+   * render loop can ask without boxing a double.
+   */
+  get isDry(): boolean {
+    return this.#mix.target === 0 && this.#mix.isSettled;
+  }
+
+  /**
    * Glide the LFO rate to `hz`, clamped to [{@linkcode CHORUS_MIN_RATE},
    * {@linkcode CHORUS_MAX_RATE}]. Control side.
    * @throws {RangeError} if `hz` is not finite.

@@ -3,7 +3,9 @@
  * 16) of band-limited oscillator → multi-mode SVF (key tracking, filter
  * envelope) → amp envelope, allocated by a {@linkcode VoiceAllocator}
  * (oldest released voice stolen first), in poly, mono or legato mode with
- * glide; a smoothed gain, equal-power pan and reverb and delay sends.
+ * glide; an insert chain on the summed voices — {@linkcode Saturator} →
+ * {@linkcode Chorus} → {@linkcode Compressor} — then a smoothed gain,
+ * equal-power pan and reverb and delay sends.
  *
  * Parameters are addressed by number ({@linkcode InstrumentParam}), with
  * names, ranges, defaults and units in {@linkcode INSTRUMENT_PARAM_SPECS},
@@ -15,6 +17,30 @@
  *
  * Render cost scales with the sounding voices: idle voices are skipped.
  *
+ * Inserts: each effect is bypassed — not processed at all, the signal path
+ * bit-identical to an instrument without it — while its mix (`drive/mix`,
+ * `chorus/mix`, `comp/mix`) rests at 0. Switching never clicks: every mix
+ * glides (the chorus through its own mix smoother, the saturator and the
+ * compressor through a wet/dry crossfade here), and the bypass begins only
+ * once the mix has reached 0. The saturator runs oversampled; its dry path
+ * is delayed by {@linkcode SATURATOR_LATENCY_FRAMES} to stay aligned with
+ * the wet one, and a short crossfade moves between that delayed path and
+ * the undelayed bypass. An effect switched on from bypass starts cleared,
+ * so no stale echo of an earlier phrase comes back, and the saturator and
+ * the chorus first run a pre-roll with their mix held at 0 (about 1.3 ms
+ * and 15 ms) until their filters and line hold the signal, else the wet
+ * signal would start with a step. When a note starts on a resting
+ * instrument (see {@linkcode Instrument.isResting}) every insert is cleared
+ * and settled at once: a chain that has only heard silence holds zeros.
+ *
+ * Tails: after the last voice has ended, an engaged chain keeps being
+ * rendered for {@linkcode insertTailFrames} (the chorus line, about 15 ms,
+ * plus the saturator's filters), so the chorus rings out instead of being
+ * cut; then the instrument rests and its inserts are not processed until
+ * the next note. The compressor's recovery is not waited for (with a long
+ * release that would be seconds of silence to compute): a note starting on
+ * a resting instrument finds the compressor fully recovered.
+ *
  * @module
  */
 
@@ -22,8 +48,34 @@ import { checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
 import { noteToHz, Voice, VOICE_STATE_SIZE } from "./_voice.ts";
 import type { AdsrStageId } from "./adsr.ts";
+import {
+  Chorus,
+  CHORUS_BASE_MS,
+  CHORUS_MAX_DEPTH_MS,
+  CHORUS_MAX_RATE,
+  CHORUS_MIN_RATE,
+  chorusStateSize,
+} from "./chorus.ts";
+import {
+  Compressor,
+  COMPRESSOR_ATTACK_RANGE_MS,
+  COMPRESSOR_MAX_KNEE_DB,
+  COMPRESSOR_MAX_MAKEUP_DB,
+  COMPRESSOR_MAX_RATIO,
+  COMPRESSOR_MIN_THRESHOLD_DB,
+  COMPRESSOR_RELEASE_RANGE_MS,
+  COMPRESSOR_STATE_SIZE,
+} from "./compressor.ts";
 import { type MixerChannel, SendBus } from "./mixer.ts";
 import { WAVEFORM_COUNT } from "./oscillator.ts";
+import {
+  Saturator,
+  SATURATOR_HALFBAND_TAPS,
+  SATURATOR_LATENCY_FRAMES,
+  SATURATOR_MAX_DRIVE_DB,
+  SATURATOR_STATE_LIMIT,
+  SATURATOR_STATE_SIZE,
+} from "./saturation.ts";
 import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
 import type { SvfModeId } from "./svf.ts";
 import type { Frames, Hz, Milliseconds } from "./units.ts";
@@ -95,13 +147,37 @@ export const InstrumentParam = {
   ReverbSend: 25,
   /** Delay send level, 0..1 (post gain and pan). */
   DelaySend: 26,
+  /** Saturator drive in dB, 0..48 (see `saturate` in saturation.ts); heard when {@linkcode InstrumentParam.DriveMix} > 0. */
+  Drive: 27,
+  /** Saturator wet/dry mix, 0 (bypassed) .. 1 (wet only). */
+  DriveMix: 28,
+  /** Chorus wet/dry mix, 0 (bypassed) .. 1 (wet only). */
+  ChorusMix: 29,
+  /** Chorus LFO rate in Hz, 0.01..10. */
+  ChorusRate: 30,
+  /** Chorus depth, 0..1 (sweep of ±5 ms around 10 ms at 1). */
+  ChorusDepth: 31,
+  /** Compressor threshold in dBFS, −80..0 (the level of the summed voices, before gain). */
+  CompThreshold: 32,
+  /** Compressor ratio, 1..100. */
+  CompRatio: 33,
+  /** Compressor knee width in dB, 0..24. */
+  CompKnee: 34,
+  /** Compressor attack time constant in ms, 0.1..1000. */
+  CompAttack: 35,
+  /** Compressor release time constant in ms, 1..5000. */
+  CompRelease: 36,
+  /** Compressor makeup gain in dB, −24..24 (on the compressed signal). */
+  CompMakeup: 37,
+  /** Compressor wet/dry mix, 0 (bypassed) .. 1 (compressed only); between: parallel compression. */
+  CompMix: 38,
 } as const;
 
 /** An instrument parameter id (a value of {@linkcode InstrumentParam}). */
 export type InstrumentParamId = typeof InstrumentParam[keyof typeof InstrumentParam];
 
 /** Number of instrument parameters; ids run from 0 to `INSTRUMENT_PARAM_COUNT - 1`. */
-export const INSTRUMENT_PARAM_COUNT = 27;
+export const INSTRUMENT_PARAM_COUNT = 39;
 
 /** Range, default, unit and address of one instrument parameter. */
 export interface InstrumentParamSpec {
@@ -116,7 +192,7 @@ export interface InstrumentParamSpec {
   /** Value at start-up (Polyphony: the instrument's capacity). */
   readonly initial: number;
   /** Unit shown to users; "" for linear amounts and choices. */
-  readonly unit: "Hz" | "ms" | "cents" | "oct" | "";
+  readonly unit: "Hz" | "ms" | "cents" | "oct" | "dB" | "";
   /** True when only whole values are meaningful (choices, counts): values are rounded. */
   readonly integer?: boolean;
 }
@@ -177,6 +253,60 @@ export const INSTRUMENT_PARAM_SPECS: readonly InstrumentParamSpec[] = [
   { id: P.Pan, name: "pan", min: -1, max: 1, initial: 0, unit: "" },
   { id: P.ReverbSend, name: "send/reverb", min: 0, max: 1, initial: 0, unit: "" },
   { id: P.DelaySend, name: "send/delay", min: 0, max: 1, initial: 0, unit: "" },
+  { id: P.Drive, name: "drive", min: 0, max: SATURATOR_MAX_DRIVE_DB, initial: 12, unit: "dB" },
+  { id: P.DriveMix, name: "drive/mix", min: 0, max: 1, initial: 0, unit: "" },
+  { id: P.ChorusMix, name: "chorus/mix", min: 0, max: 1, initial: 0, unit: "" },
+  {
+    id: P.ChorusRate,
+    name: "chorus/rate",
+    min: CHORUS_MIN_RATE,
+    max: CHORUS_MAX_RATE,
+    initial: 0.8,
+    unit: "Hz",
+  },
+  { id: P.ChorusDepth, name: "chorus/depth", min: 0, max: 1, initial: 0.5, unit: "" },
+  {
+    id: P.CompThreshold,
+    name: "comp/threshold",
+    min: COMPRESSOR_MIN_THRESHOLD_DB,
+    max: 0,
+    initial: -18,
+    unit: "dB",
+  },
+  { id: P.CompRatio, name: "comp/ratio", min: 1, max: COMPRESSOR_MAX_RATIO, initial: 4, unit: "" },
+  {
+    id: P.CompKnee,
+    name: "comp/knee",
+    min: 0,
+    max: COMPRESSOR_MAX_KNEE_DB,
+    initial: 6,
+    unit: "dB",
+  },
+  {
+    id: P.CompAttack,
+    name: "comp/attack",
+    min: COMPRESSOR_ATTACK_RANGE_MS[0],
+    max: COMPRESSOR_ATTACK_RANGE_MS[1],
+    initial: 10,
+    unit: "ms",
+  },
+  {
+    id: P.CompRelease,
+    name: "comp/release",
+    min: COMPRESSOR_RELEASE_RANGE_MS[0],
+    max: COMPRESSOR_RELEASE_RANGE_MS[1],
+    initial: 150,
+    unit: "ms",
+  },
+  {
+    id: P.CompMakeup,
+    name: "comp/makeup",
+    min: -COMPRESSOR_MAX_MAKEUP_DB,
+    max: COMPRESSOR_MAX_MAKEUP_DB,
+    initial: 0,
+    unit: "dB",
+  },
+  { id: P.CompMix, name: "comp/mix", min: 0, max: 1, initial: 0, unit: "" },
 ];
 
 /**
@@ -204,8 +334,11 @@ export function clampInstrumentParam(id: number, value: number): number {
   return v < spec.min ? spec.min : v > spec.max ? spec.max : v;
 }
 
-/** First slot of every {@linkcode Instrument} snapshot: format tag and version ("CIN", 1). */
-export const INSTRUMENT_STATE_TAG = 0x43494e01;
+/**
+ * First slot of every {@linkcode Instrument} snapshot: format tag and version
+ * ("CIN", 2; version 2 adds the insert effects).
+ */
+export const INSTRUMENT_STATE_TAG = 0x43494e02;
 
 /** Header slots of a snapshot: tag, sample rate, capacity. */
 const HEADER = 3;
@@ -213,12 +346,59 @@ const HEADER = 3;
 const SMOOTHERS = 6;
 
 /**
- * Float64 slots used by {@linkcode Instrument.saveState} for an instrument
- * of `voices` voices: 3 + 27 + 12 + the allocator's + `voices` × the voice's.
+ * Insert-chain slots of a snapshot before the effects' own: tail frames,
+ * dry-delay position, the drive's and the chorus's pre-roll frames, three
+ * mix smoothers (drive mix, drive crossfade, compressor mix), the
+ * saturator's dry delay.
  */
-export function instrumentStateSize(voices: number): number {
+const INSERT_OWN = 4 + 3 * SMOOTHER_STATE_SIZE + SATURATOR_LATENCY_FRAMES;
+
+/**
+ * Frames the saturator runs, its mix held at 0, after being switched on
+ * from bypass, before its mix glides in: its filters and the dry delay then
+ * hold the signal, not the zeros they were cleared to.
+ */
+const DRIVE_PREROLL_FRAMES = 2 * SATURATOR_LATENCY_FRAMES + 2;
+
+/** Frames of the chorus's line at `sampleRate` Hz (as chorus.ts sizes it): its pre-roll. */
+function chorusLineFrames(sampleRate: Hz): Frames {
+  return Math.ceil(((CHORUS_BASE_MS + CHORUS_MAX_DEPTH_MS) * sampleRate) / 1000) + 4;
+}
+
+/**
+ * Float64 slots used by {@linkcode Instrument.saveState} for an instrument
+ * of `voices` voices at `sampleRate` Hz: 3 + 39 + 12 + the allocator's +
+ * `voices` × the voice's, then the inserts: 41 + the saturator's (386) +
+ * the chorus's (`chorusStateSize`, 1456 at 48 kHz) + the compressor's (11).
+ *
+ * @throws {RangeError} for an out-of-range sample rate.
+ *
+ * @example
+ * ```ts
+ * import { instrumentStateSize } from "./instrument.ts";
+ * instrumentStateSize(16, 48000); // 3602
+ * ```
+ */
+export function instrumentStateSize(voices: number, sampleRate: Hz): number {
   return HEADER + INSTRUMENT_PARAM_COUNT + SMOOTHERS * SMOOTHER_STATE_SIZE +
-    voiceAllocatorStateSize(voices) + voices * VOICE_STATE_SIZE;
+    voiceAllocatorStateSize(voices) + voices * VOICE_STATE_SIZE + INSERT_OWN +
+    SATURATOR_STATE_SIZE + chorusStateSize(sampleRate) + COMPRESSOR_STATE_SIZE;
+}
+
+/**
+ * Frames an engaged insert chain keeps being rendered after the last voice
+ * ended, at `sampleRate` Hz: the chorus line (base + depth, plus 4 frames)
+ * and twice the saturator's half-band length, by which the saturator's
+ * filters, its dry delay and the chorus line hold only zeros (850 at 48 kHz).
+ *
+ * @example
+ * ```ts
+ * import { insertTailFrames } from "./instrument.ts";
+ * insertTailFrames(48000); // 850
+ * ```
+ */
+export function insertTailFrames(sampleRate: Hz): Frames {
+  return chorusLineFrames(sampleRate) + 2 * SATURATOR_HALFBAND_TAPS;
 }
 
 /** Instrument names: a letter, then letters, digits, `_` or `-`; at most 32 characters. */
@@ -252,6 +432,7 @@ function initialParam(id: number): number {
  * const lead = new Instrument("lead", 48000, { voices: 8 });
  * lead.setParam(InstrumentParam.FilterCutoff, 1200);
  * lead.setParam(InstrumentParam.Pan, -0.3);
+ * lead.setParam(InstrumentParam.ChorusMix, 0.4); // inserts: drive/mix, chorus/mix, comp/mix
  * lead.noteOn(60, 0.9);
  * lead.noteOn(64, 0.7);
  * const block = new Float32Array(2 * 128); // L,R,L,R…
@@ -287,6 +468,34 @@ export class Instrument implements MixerChannel {
   readonly #sendLevels = new Float64Array(SCRATCH_FRAMES);
   readonly #left = new Float64Array(SCRATCH_FRAMES);
   readonly #right = new Float64Array(SCRATCH_FRAMES);
+  // Inserts.
+  readonly #sat: Saturator;
+  readonly #chorus: Chorus;
+  readonly #comp: Compressor;
+  /** Saturator wet/dry mix. */
+  readonly #driveMix: ParamSmoother;
+  /** Crossfade from the undelayed bypass (0) to the latency-aligned drive path (1). */
+  readonly #driveFade: ParamSmoother;
+  /** Compressor wet/dry mix. */
+  readonly #compMix: ParamSmoother;
+  readonly #insertSmoothers: readonly ParamSmoother[];
+  /** The summed voices delayed by the saturator's latency (the drive's dry path). */
+  readonly #dryRing = new Float64Array(SATURATOR_LATENCY_FRAMES);
+  #dryPos = 0;
+  /** Frames the engaged chain is still rendered with no voice sounding. */
+  #tail = 0;
+  readonly #tailFrames: number = 0;
+  /** Frames the saturator still runs with its mix held at 0 (see DRIVE_PREROLL_FRAMES). */
+  #drivePreroll = 0;
+  /** Frames the chorus still runs with its mix held at 0, filling its line. */
+  #chorusPreroll = 0;
+  readonly #chorusPrerollFrames: number = 0;
+  /** The chain's interleaved stereo chunk (the effects process Float32 L,R,L,R…). */
+  readonly #fx = new Float32Array(2 * SCRATCH_FRAMES);
+  /** The compressor's input, for its wet/dry mix. */
+  readonly #compDry = new Float32Array(2 * SCRATCH_FRAMES);
+  readonly #fxMixes = new Float64Array(SCRATCH_FRAMES);
+  readonly #fxFades = new Float64Array(SCRATCH_FRAMES);
 
   /**
    * A silent instrument, parameters at their {@linkcode INSTRUMENT_PARAM_SPECS}
@@ -309,7 +518,9 @@ export class Instrument implements MixerChannel {
     this.name = name;
     this.sampleRate = sampleRate;
     this.capacity = capacity;
-    this.stateSize = instrumentStateSize(capacity);
+    this.stateSize = instrumentStateSize(capacity, sampleRate);
+    this.#tailFrames = insertTailFrames(sampleRate) | 0;
+    this.#chorusPrerollFrames = chorusLineFrames(sampleRate) | 0;
     this.#alloc = new VoiceAllocator(capacity);
     const voices: Voice[] = [];
     for (let i = 0; i < capacity; i++) voices.push(new Voice(sampleRate));
@@ -330,10 +541,34 @@ export class Instrument implements MixerChannel {
       this.#reverbSend,
       this.#delaySend,
     ];
+    const smoothingMs = timeMs;
+    this.#sat = new Saturator(sampleRate, { driveDb: initialParam(P.Drive), smoothingMs });
+    this.#chorus = new Chorus(sampleRate, {
+      mix: 0,
+      rateHz: initialParam(P.ChorusRate),
+      depth: initialParam(P.ChorusDepth),
+      smoothingMs,
+    });
+    this.#comp = new Compressor(sampleRate, { smoothingMs });
+    this.#driveMix = smoother();
+    this.#driveFade = smoother();
+    this.#compMix = smoother();
+    this.#insertSmoothers = [this.#driveMix, this.#driveFade, this.#compMix];
     for (let id = 0; id < INSTRUMENT_PARAM_COUNT; id++) this.setParam(id, initialParam(id));
     this.setParam(InstrumentParam.Polyphony, capacity);
     for (const s of this.#smoothers) s.reset(s.target);
     for (const v of voices) v.stop();
+    this.#clearInserts();
+  }
+
+  /**
+   * True when no voice sounds and the insert chain has rung out (or is
+   * bypassed): rendering then adds only silence, and the inserts are not
+   * processed, so a host may skip this instrument (the Rack does, once its
+   * smoothed gain, pan and sends have settled too).
+   */
+  get isResting(): boolean {
+    return this.#alloc.activeVoices === 0 && this.#tail === 0;
   }
 
   /** Voices sounding (held or releasing). */
@@ -383,8 +618,12 @@ export class Instrument implements MixerChannel {
    */
   noteOn(note: number, velocity = 1): number {
     const alloc = this.#alloc;
+    const resting = this.isResting;
     const v = alloc.noteOn(note, velocity);
-    if (v >= 0) this.#apply(v);
+    if (v >= 0) {
+      if (resting) this.#clearInserts();
+      this.#apply(v);
+    }
     return v;
   }
 
@@ -405,10 +644,14 @@ export class Instrument implements MixerChannel {
     this.#alloc.allNotesOff();
   }
 
-  /** Silence every voice at once (no release) and free them. Control side. */
+  /**
+   * Silence every voice at once (no release) and free them; clear the
+   * inserts' lines, filters and gain reduction. Control side.
+   */
   reset(): void {
     for (const v of this.#voices) v.stop();
     this.#alloc.reset();
+    this.#clearInserts();
   }
 
   /**
@@ -533,7 +776,8 @@ export class Instrument implements MixerChannel {
         break;
       }
       default:
-        this.#setShared(id);
+        if (id >= P.Drive) this.#setInsert(id);
+        else this.#setShared(id);
     }
   }
 
@@ -561,8 +805,10 @@ export class Instrument implements MixerChannel {
    * pan, into the interleaved stereo bus `dry`, and scaled by the send
    * levels into `sends[SendBus.Reverb]` and `sends[SendBus.Delay]` (a send
    * bus that is missing or shorter than `dry` is skipped). The range is
-   * clamped to `dry`. If a voice produced a non-finite sample, that chunk
-   * is dropped and every voice silenced. Render loop; allocates nothing.
+   * clamped to `dry`. The summed voices pass through the engaged inserts
+   * first (see the module doc). If a voice produced a non-finite sample,
+   * that chunk is dropped and every voice silenced. Render loop; allocates
+   * nothing.
    */
   mixInto(dry: Float32Array, sends: readonly Float32Array[], start: Frames, end: Frames): void {
     const frames = dry.length >> 1;
@@ -574,10 +820,12 @@ export class Instrument implements MixerChannel {
     const right = this.#right;
     for (let c = s; c < e; c += SCRATCH_FRAMES) {
       const n = e - c < SCRATCH_FRAMES ? e - c : SCRATCH_FRAMES;
+      const sounding = this.#alloc.activeVoices !== 0;
       if (!this.#renderVoices(n)) continue;
       this.#gain.fill(this.#gains, 0, n);
       this.#pan.fill(this.#pans, 0, n);
-      this.#panned(n);
+      if (this.#inserts(n, sounding)) this.#pannedStereo(n);
+      else this.#panned(n);
       for (let i = 0; i < n; i++) {
         const o = 2 * (c + i);
         dry[o] = (dry[o] as number) + (left[i] as number);
@@ -612,7 +860,17 @@ export class Instrument implements MixerChannel {
     for (const s of this.#smoothers) o = s.saveState(dst, o);
     o = this.#alloc.saveState(dst, o);
     for (const v of this.#voices) o = v.saveState(dst, o);
-    return o;
+    dst[o] = this.#tail;
+    dst[o + 1] = this.#dryPos;
+    dst[o + 2] = this.#drivePreroll;
+    dst[o + 3] = this.#chorusPreroll;
+    o += 4;
+    for (const s of this.#insertSmoothers) o = s.saveState(dst, o);
+    dst.set(this.#dryRing, o);
+    o += this.#dryRing.length;
+    o = this.#sat.saveState(dst, o);
+    o = this.#chorus.saveState(dst, o);
+    return this.#comp.saveState(dst, o);
   }
 
   /**
@@ -659,6 +917,57 @@ export class Instrument implements MixerChannel {
     }
     o = this.#alloc.loadState(src, o);
     for (const v of this.#voices) o = v.loadState(src, o);
+    return this.#loadInserts(src, o);
+  }
+
+  /**
+   * The insert section of {@linkcode loadState}, from `o`; returns the offset
+   * after it. A tail count a valid snapshot cannot hold becomes the full
+   * tail (render rather than rest); the mix smoothers' targets follow the
+   * parameters, their values clamped to 0..1; dry-delay values beyond
+   * ±`SATURATOR_STATE_LIMIT` (or non-finite) become 0; each effect repairs
+   * its own state, then takes its targets from the parameters (a valid
+   * snapshot holds exactly those, so nothing changes).
+   */
+  #loadInserts(src: Float64Array, offset: number): number {
+    const params = this.#params;
+    const count = (x: number, most: number, fallback: number): number =>
+      Number.isInteger(x) && x >= 0 && x <= most ? x : fallback;
+    this.#tail = count(src[offset] as number, this.#tailFrames, this.#tailFrames);
+    const ring = this.#dryRing;
+    this.#dryPos = count(src[offset + 1] as number, ring.length - 1, 0);
+    this.#drivePreroll = count(src[offset + 2] as number, DRIVE_PREROLL_FRAMES, 0);
+    this.#chorusPreroll = count(src[offset + 3] as number, this.#chorusPrerollFrames, 0);
+    if (params[P.DriveMix] === 0) this.#drivePreroll = 0;
+    if (params[P.ChorusMix] === 0) this.#chorusPreroll = 0;
+    let o = offset + 4;
+    // While a pre-roll runs, the mixes it holds rest at 0.
+    const driveMix = this.#drivePreroll > 0 ? 0 : params[P.DriveMix] as number;
+    const targets = [driveMix, driveMix > 0 ? 1 : 0, params[P.CompMix] as number];
+    for (let k = 0; k < this.#insertSmoothers.length; k++) {
+      const s = this.#insertSmoothers[k] as ParamSmoother;
+      o = s.loadState(src, o);
+      const target = targets[k] as number;
+      const v = s.value;
+      const value = v >= 0 && v <= 1 ? v : target;
+      if (value !== v || s.target !== target) {
+        s.reset(value);
+        s.setTarget(target);
+      }
+    }
+    const limit = SATURATOR_STATE_LIMIT;
+    for (let i = 0; i < ring.length; i++) {
+      const x = src[o + i] as number;
+      ring[i] = x >= -limit && x <= limit ? x : 0;
+    }
+    o += ring.length;
+    o = this.#sat.loadState(src, o);
+    o = this.#chorus.loadState(src, o);
+    o = this.#comp.loadState(src, o);
+    for (let id: number = P.Drive; id < INSTRUMENT_PARAM_COUNT; id++) {
+      if (id !== P.DriveMix && id !== P.ChorusMix && id !== P.CompMix) this.#setInsert(id);
+    }
+    this.#chorus.setMix(this.#chorusPreroll > 0 ? 0 : params[P.ChorusMix] as number);
     return o;
   }
 
@@ -803,6 +1112,116 @@ export class Instrument implements MixerChannel {
     else if (id === P.DelaySend) this.#delaySend.setTarget(x);
   }
 
+  /**
+   * Apply insert parameter `id` from #params. Switching an effect on from
+   * bypass clears it first, so nothing it held from before comes back.
+   */
+  #setInsert(id: number): void {
+    const x = this.#params[id] as number;
+    switch (id) {
+      case P.Drive:
+        this.#sat.setDrive(x);
+        break;
+      case P.DriveMix:
+        if (x === 0) {
+          this.#drivePreroll = 0;
+          this.#startDrive();
+        } else if (this.#drivePreroll > 0) {
+          // Still pre-rolling: the mix glides in from the new value when it ends.
+        } else if (
+          this.#driveMix.target === 0 && this.#driveMix.isSettled && this.#driveFade.isSettled
+        ) {
+          // On from bypass: cleared, then run with the mix at 0 before it glides in.
+          this.#sat.reset();
+          this.#dryRing.fill(0);
+          this.#dryPos = 0;
+          this.#drivePreroll = DRIVE_PREROLL_FRAMES;
+        } else {
+          this.#startDrive();
+        }
+        break;
+      case P.ChorusMix:
+        if (x === 0) {
+          this.#chorusPreroll = 0;
+          this.#startChorus();
+        } else if (this.#chorusPreroll > 0) {
+          // Still filling its line: the mix glides in from the new value when it ends.
+        } else if (this.#chorus.isDry) {
+          // On from bypass: the line cleared, then filled before the mix glides in
+          // (a wet signal arriving on a cleared line would start with a step).
+          this.#chorus.reset();
+          this.#chorusPreroll = this.#chorusPrerollFrames;
+        } else {
+          this.#startChorus();
+        }
+        break;
+      case P.ChorusRate:
+        this.#chorus.setRate(x);
+        break;
+      case P.ChorusDepth:
+        this.#chorus.setDepth(x);
+        break;
+      case P.CompThreshold:
+        this.#comp.setThreshold(x);
+        break;
+      case P.CompRatio:
+        this.#comp.setRatio(x);
+        break;
+      case P.CompKnee:
+        this.#comp.setKnee(x);
+        break;
+      case P.CompAttack:
+        this.#comp.setAttack(x);
+        break;
+      case P.CompRelease:
+        this.#comp.setRelease(x);
+        break;
+      case P.CompMakeup:
+        this.#comp.setMakeup(x);
+        break;
+      case P.CompMix:
+        if (x > 0 && this.#compMix.target === 0 && this.#compMix.isSettled) this.#comp.reset();
+        this.#compMix.setTarget(x);
+        break;
+    }
+  }
+
+  /** Glide the drive's mix and crossfade toward DriveMix (the pre-roll is over). */
+  #startDrive(): void {
+    const x = this.#params[P.DriveMix] as number;
+    this.#driveMix.setTarget(x);
+    this.#driveFade.setTarget(x > 0 ? 1 : 0);
+  }
+
+  /** Glide the chorus's mix toward ChorusMix (the pre-roll is over). */
+  #startChorus(): void {
+    this.#chorus.setMix(this.#params[P.ChorusMix] as number);
+  }
+
+  /**
+   * Clear every insert (filters, lines, dry delay, gain reduction), settle
+   * their smoothers at their parameters, end the pre-rolls and the tail:
+   * the state of a chain that has only ever seen silence. Done on a note
+   * starting on a resting instrument, on {@linkcode reset} and at construction.
+   */
+  #clearInserts(): void {
+    this.#drivePreroll = 0;
+    this.#chorusPreroll = 0;
+    this.#startDrive();
+    this.#startChorus();
+    this.#sat.reset();
+    this.#chorus.reset();
+    this.#comp.reset();
+    const smoothers = this.#insertSmoothers;
+    for (let k = 0; k < smoothers.length; k++) {
+      const s = smoothers[k] as ParamSmoother;
+      s.reset(s.target);
+    }
+    this.#dryRing.fill(0);
+    this.#dryPos = 0;
+    this.#tail = 0;
+  }
+
   /** Carry out the allocator's last action on voice `v`. */
   #apply(v: number): void {
     const alloc = this.#alloc;
@@ -859,6 +1278,130 @@ export class Instrument implements MixerChannel {
     if (bad === 0) return true;
     this.reset();
     return false;
+  }
+
+  /**
+   * Run the engaged inserts on #mono[0..n) into #fx; false (nothing done)
+   * when every insert is bypassed or the chain rests (no voice `sounding`
+   * at the chunk's start and the tail over). Keeps the tail count.
+   */
+  #inserts(n: number, sounding: boolean): boolean {
+    const params = this.#params;
+    // Parameters (the targets) from #params: a getter returning a double may box.
+    const sat = !(params[P.DriveMix] === 0 && this.#driveMix.isSettled &&
+      this.#driveFade.isSettled);
+    const chorus = this.#chorusPreroll > 0 || !this.#chorus.isDry;
+    const comp = !(params[P.CompMix] === 0 && this.#compMix.isSettled);
+    if (!(sat || chorus || comp)) {
+      this.#tail = 0;
+      return false;
+    }
+    const tail = this.#tail;
+    if (sounding) this.#tail = this.#tailFrames;
+    else if (tail === 0) return false;
+    else this.#tail = tail > n ? tail - n : 0;
+    const fx = this.#fx;
+    const mono = this.#mono;
+    for (let i = 0; i < n; i++) {
+      const x = mono[i] as number;
+      fx[2 * i] = x;
+      fx[2 * i + 1] = x;
+    }
+    if (sat) this.#drive(n);
+    if (chorus) this.#chorus.process(fx, 0, n);
+    if (comp) this.#compress(n);
+    const drivePreroll = this.#drivePreroll;
+    if (drivePreroll > 0) {
+      this.#drivePreroll = drivePreroll > n ? drivePreroll - n : 0;
+      if (drivePreroll <= n) this.#startDrive();
+    }
+    const chorusPreroll = this.#chorusPreroll;
+    if (chorusPreroll > 0) {
+      this.#chorusPreroll = chorusPreroll > n ? chorusPreroll - n : 0;
+      if (chorusPreroll <= n) this.#startChorus();
+    }
+    return true;
+  }
+
+  /**
+   * The saturator on #fx[0..n) (both channels hold the summed voices), mixed
+   * with the dry signal delayed by the saturator's latency, crossfaded with
+   * the undelayed bypass while switching on or off.
+   */
+  #drive(n: number): void {
+    const fx = this.#fx;
+    const mono = this.#mono;
+    const mixes = this.#fxMixes;
+    const fades = this.#fxFades;
+    this.#sat.process(fx, 0, n);
+    this.#driveMix.fill(mixes, 0, n);
+    this.#driveFade.fill(fades, 0, n);
+    // Fully switched on: the crossfade rests at 1 and is skipped.
+    const fading = !(this.#params[P.DriveMix] !== 0 && this.#driveFade.isSettled &&
+      this.#drivePreroll === 0);
+    const ring = this.#dryRing;
+    const len = ring.length;
+    let pos = this.#dryPos;
+    for (let i = 0; i < n; i++) {
+      const x = mono[i] as number;
+      const d = ring[pos] as number;
+      ring[pos] = x;
+      pos = pos + 1 === len ? 0 : pos + 1;
+      let y = d + (mixes[i] as number) * ((fx[2 * i] as number) - d);
+      if (fading) y = x + (fades[i] as number) * (y - x);
+      fx[2 * i] = y;
+      fx[2 * i + 1] = y;
+    }
+    this.#dryPos = pos;
+  }
+
+  /** The compressor on #fx[0..n), mixed with its input unless the mix rests at 1. */
+  #compress(n: number): void {
+    const fx = this.#fx;
+    const dry = this.#compDry;
+    const wetOnly = this.#params[P.CompMix] === 1 && this.#compMix.isSettled;
+    if (wetOnly) {
+      this.#comp.process(fx, 0, n);
+      return;
+    }
+    for (let i = 0; i < 2 * n; i++) dry[i] = fx[i] as number;
+    this.#comp.process(fx, 0, n);
+    const mixes = this.#fxMixes;
+    this.#compMix.fill(mixes, 0, n);
+    for (let i = 0; i < n; i++) {
+      const m = mixes[i] as number;
+      const l = dry[2 * i] as number;
+      const r = dry[2 * i + 1] as number;
+      fx[2 * i] = l + m * ((fx[2 * i] as number) - l);
+      fx[2 * i + 1] = r + m * ((fx[2 * i + 1] as number) - r);
+    }
+  }
+
+  /** #left and #right [0..n) from the stereo #fx with the gains and pan of {@linkcode #panned}. */
+  #pannedStereo(n: number): void {
+    const fx = this.#fx;
+    const gains = this.#gains;
+    const pans = this.#pans;
+    const left = this.#left;
+    const right = this.#right;
+    const q = Math.PI / 4;
+    if (this.#pan.isSettled) {
+      const p = pans[0] as number;
+      const gl = Math.sin((1 - p) * q);
+      const gr = Math.sin((1 + p) * q);
+      for (let i = 0; i < n; i++) {
+        const g = gains[i] as number;
+        left[i] = (fx[2 * i] as number) * g * gl;
+        right[i] = (fx[2 * i + 1] as number) * g * gr;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const p = pans[i] as number;
+        const g = gains[i] as number;
+        left[i] = (fx[2 * i] as number) * g * Math.sin((1 - p) * q);
+        right[i] = (fx[2 * i + 1] as number) * g * Math.sin((1 + p) * q);
+      }
+    }
   }
 
   /**

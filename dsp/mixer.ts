@@ -31,6 +31,7 @@ import {
   DELAY_MAX_TIME_MS,
   StereoDelay,
   stereoDelayStateSize,
+  tempoSyncMs,
 } from "./delay.ts";
 import {
   LIMITER_DEFAULT_CEILING_DB,
@@ -139,7 +140,7 @@ export interface MixerParamSpec {
   /** Value at start-up. */
   readonly initial: number;
   /** Unit shown to users; "" for linear amounts. */
-  readonly unit: "ms" | "dB" | "";
+  readonly unit: "ms" | "dB" | "bpm" | "beats" | "";
   /** True when only 0 or 1 is meaningful (values >= 0.5 are on). */
   readonly toggle?: boolean;
 }
@@ -403,7 +404,7 @@ export const MixerParam = {
   ReverbSize: 3,
   /** Reverb damping 0..1. */
   ReverbDamping: 4,
-  /** Delay time in ms (clamped to the delay line's length). */
+  /** Delay time in ms (clamped to the delay line's length); used while {@linkcode MixerParam.DelayBeats} is 0. */
   DelayTime: 5,
   /** Delay feedback 0..0.95. */
   DelayFeedback: 6,
@@ -411,13 +412,21 @@ export const MixerParam = {
   DelayPingPong: 7,
   /** Limiter ceiling in dBFS, at most −0.3. */
   Ceiling: 8,
+  /** Tempo in beats (quarter notes) per minute, 20..300, for the tempo-synced delay. */
+  Tempo: 9,
+  /**
+   * Delay time in beats at {@linkcode MixerParam.Tempo}, 0..16 (0.75 a
+   * dotted eighth): `tempoSyncMs(tempo, beats)`, clamped to the delay line's
+   * length. 0 turns tempo sync off: {@linkcode MixerParam.DelayTime} applies.
+   */
+  DelayBeats: 10,
 } as const;
 
 /** A mixer parameter id (a value of {@linkcode MixerParam}). */
 export type MixerParamId = typeof MixerParam[keyof typeof MixerParam];
 
 /** Number of mixer parameters. */
-export const MIXER_PARAM_COUNT = 9;
+export const MIXER_PARAM_COUNT = 11;
 
 /**
  * Specs of every mixer parameter, indexed by id.
@@ -467,6 +476,8 @@ export const MIXER_PARAM_SPECS: readonly MixerParamSpec[] = [
     initial: LIMITER_DEFAULT_CEILING_DB,
     unit: "dB",
   },
+  { id: MixerParam.Tempo, name: "tempo", min: 20, max: 300, initial: 120, unit: "bpm" },
+  { id: MixerParam.DelayBeats, name: "delay/beats", min: 0, max: 16, initial: 0, unit: "beats" },
 ];
 
 /** Id of the mixer parameter addressed `name` (e.g. "reverb/size"); -1 if none. */
@@ -481,9 +492,10 @@ export function stripParamId(name: string): number {
 
 /**
  * First slot of every {@linkcode Mixer} snapshot: format tag and version
- * ("CMX", 2; version 2 holds the effects, the guard and the limiter).
+ * ("CMX", 3; version 2 added the effects, the guard and the limiter,
+ * version 3 the tempo and the delay's beats).
  */
-export const MIXER_STATE_TAG = 0x434d5802;
+export const MIXER_STATE_TAG = 0x434d5803;
 
 /** Mixer smoothers: master gain, reverb return, delay return. */
 const MIXER_SMOOTHERS = 3;
@@ -507,9 +519,9 @@ export interface MixerOptions extends SmoothingOptions {
 /**
  * Float64 slots of a {@linkcode Mixer} snapshot ({@linkcode Mixer.stateSize})
  * at `sampleRate` Hz with `options.delayMaxTimeMs` (the only option it
- * depends on): 17 of its own plus those of the reverb (reverbStateSize), the
+ * depends on): 19 of its own plus those of the reverb (reverbStateSize), the
  * delay (stereoDelayStateSize), the output guard (9) and the limiter
- * (safetyLimiterStateSize). 210493 at 48 kHz with the default 2 s delay line,
+ * (safetyLimiterStateSize). 210495 at 48 kHz with the default 2 s delay line,
  * almost all of it the two effects' lines.
  *
  * @throws {RangeError} for a bad rate or delay length.
@@ -517,8 +529,8 @@ export interface MixerOptions extends SmoothingOptions {
  * @example
  * ```ts
  * import { mixerStateSize } from "./mixer.ts";
- * mixerStateSize(48000); // 210493
- * mixerStateSize(48000, { delayMaxTimeMs: 500 }); // 66493
+ * mixerStateSize(48000); // 210495
+ * mixerStateSize(48000, { delayMaxTimeMs: 500 }); // 66495
  * ```
  */
 export function mixerStateSize(sampleRate: Hz, options: MixerOptions = {}): number {
@@ -556,7 +568,7 @@ export class Mixer {
   readonly maxChannels: number = MIXER_DEFAULT_CHANNELS;
   /**
    * Float64 slots needed by {@linkcode saveState}: {@linkcode mixerStateSize}
-   * of the rate and delay length (210493 at 48 kHz with the defaults).
+   * of the rate and delay length (210495 at 48 kHz with the defaults).
    */
   readonly stateSize: number = 0;
   readonly #channels: MixerChannel[] = [];
@@ -667,7 +679,8 @@ export class Mixer {
   /**
    * Set parameter `id` (a {@linkcode MixerParam}) to `value`, clamped (the
    * ping-pong toggle: on from 0.5). Gains, returns, size, damping, feedback
-   * and ceiling glide; the delay time crossfades. Control side.
+   * and ceiling glide; the delay time crossfades, whether set in ms or by
+   * tempo and beats. Control side.
    * @returns false (no change) for an unknown id, NaN or ±Infinity.
    */
   setParam(id: number, value: number): boolean {
@@ -691,7 +704,9 @@ export class Mixer {
         this.#reverb.setDamping(v);
         break;
       case MixerParam.DelayTime:
-        this.#delay.setTime(v);
+      case MixerParam.Tempo:
+      case MixerParam.DelayBeats:
+        this.#applyDelayTime();
         break;
       case MixerParam.DelayFeedback:
         this.#delay.setFeedback(v);
@@ -821,6 +836,19 @@ export class Mixer {
     o = this.#delay.loadState(src, o);
     o = this.#guard.loadState(src, o);
     return this.#limiter.loadState(src, o);
+  }
+
+  /**
+   * Set the delay's time: `tempoSyncMs(tempo, beats)` while beats > 0, else
+   * the delay time in ms (the delay clamps either to its line).
+   */
+  #applyDelayTime(): void {
+    const params = this.#params;
+    const beats = params[MixerParam.DelayBeats] as number;
+    const ms = beats > 0
+      ? tempoSyncMs(params[MixerParam.Tempo] as number, beats)
+      : params[MixerParam.DelayTime] as number;
+    this.#delay.setTime(ms);
   }
 
   /** Throw unless `buf` holds {@linkcode stateSize} values from `offset`. */

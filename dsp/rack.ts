@@ -16,19 +16,25 @@
  * Words never reach this module: the REPL maps instrument names (lead,
  * bass, pad, keys) and parameter addresses to target and param numbers.
  *
- * Render cost follows what sounds: an instrument with no sounding voice and
- * a drum kit with no sounding drum are not rendered at all, except for
+ * Render cost follows what sounds: a resting instrument (no sounding voice
+ * and its insert chain rung out, see `Instrument.isResting`) and a drum kit
+ * with no sounding drum are not rendered at all, except for
  * {@linkcode RACK_AWAKE_MS} after a parameter of theirs changed, so their
  * smoothed gains, pans and sends finish gliding exactly as if they had
- * been rendered all along (skipping is bit-transparent). The MiniSynth
- * always runs, as it does standalone, and so do the mixer's effects and
- * master chain.
+ * been rendered all along (skipping is bit-transparent). An instrument's
+ * inserts decide their own tail: after its last voice ends, an engaged
+ * chorus or saturator keeps it rendered for `insertTailFrames` (about
+ * 18 ms at 48 kHz) so the chorus line rings out rather than being cut, and
+ * a resting instrument does not process its inserts at all (so skipping it
+ * stays bit-transparent; its compressor is found recovered by the next
+ * note). The MiniSynth always runs, as it does standalone, and so do the
+ * mixer's effects and master chain.
  *
  * Deterministic: two racks given the same calls produce bit-identical
  * samples, and a snapshot ({@linkcode Rack.saveState} /
  * {@linkcode Rack.loadState}) makes a second rack continue bit-identically
  * (hot standby), effect tails and the master chain included. The snapshot
- * is large (about 218 000 values at 48 kHz), almost all of it the mixer's
+ * is large (about 225 000 values at 48 kHz), almost all of it the mixer's
  * reverb and delay lines.
  *
  * @module
@@ -67,9 +73,9 @@ export const INSTRUMENT_TARGETS = 4;
  * | target | module                    | param ids                                   |
  * |--------|---------------------------|---------------------------------------------|
  * | 0      | MiniSynth                 | `SynthParam` (0..9)                         |
- * | 1..4   | Instrument 1..4           | `InstrumentParam` (0..26)                   |
+ * | 1..4   | Instrument 1..4           | `InstrumentParam` (0..38)                   |
  * | 5      | DrumKit                   | drum × `DRUM_PARAM_COUNT` + `DrumParam` (0..39) |
- * | 6      | Mixer (master, effects)   | `MixerParam` (0..8)                         |
+ * | 6      | Mixer (master, effects)   | `MixerParam` (0..10)                        |
  * | 7      | MiniSynth's channel strip | `StripParam` (0..3)                         |
  * | 8      | DrumKit's channel strip   | `StripParam` (0..3)                         |
  */
@@ -147,8 +153,11 @@ export function drumTargetParam(drum: number, param: number): number {
  */
 export const RACK_LIMITER_LOOKAHEAD_MS: Milliseconds = 0.25;
 
-/** First slot of every {@linkcode Rack} snapshot: format tag and version ("CRK", 1). */
-export const RACK_STATE_TAG = 0x43524b01;
+/**
+ * First slot of every {@linkcode Rack} snapshot: format tag and version
+ * ("CRK", 2; version 2 holds instruments with inserts and the mixer's tempo).
+ */
+export const RACK_STATE_TAG = 0x43524b02;
 
 /**
  * How long an idle instrument or the idle drum strip keeps being rendered
@@ -191,7 +200,7 @@ function wake(awake: Int32Array, k: number, start: number, end: number): boolean
   return true;
 }
 
-/** An instrument as a mixer channel, skipped while no voice sounds and it is not awake. */
+/** An instrument as a mixer channel, skipped while it rests (see `Instrument.isResting`) and is not awake. */
 class InstrumentChannel implements MixerChannel {
   readonly name: string;
   readonly #inst: Instrument;
@@ -207,7 +216,7 @@ class InstrumentChannel implements MixerChannel {
 
   mixInto(dry: Float32Array, sends: readonly Float32Array[], start: Frames, end: Frames): void {
     const awake = wake(this.#awake, this.#index, start, end);
-    if (awake || this.#inst.activeVoices !== 0) this.#inst.mixInto(dry, sends, start, end);
+    if (awake || !this.#inst.isResting) this.#inst.mixInto(dry, sends, start, end);
   }
 }
 
@@ -333,7 +342,7 @@ export class Rack {
     }
     this.mixer.addChannel(new DrumChannel(this.drums, this.#drumStrip, this.#awake));
     this.stateSize = HEADER + MINI_SYNTH_STATE_SIZE + 2 * CHANNEL_STRIP_STATE_SIZE +
-      INSTRUMENT_TARGETS * instrumentStateSize(voices) + this.drums.stateSize +
+      INSTRUMENT_TARGETS * instrumentStateSize(voices, sampleRate) + this.drums.stateSize +
       this.mixer.stateSize;
   }
 

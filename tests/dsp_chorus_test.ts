@@ -80,6 +80,27 @@ Deno.test("Chorus mix 0 passes the input exactly and mix 1 makes the channels di
   assert.ok(diff > 0.1, `left and right differ by at most ${diff}`);
 });
 
+Deno.test("Chorus.isDry: only once the mix has glided all the way to 0", () => {
+  const chorus = new Chorus(RATE, { mix: 0 });
+  assert.equal(chorus.isDry, true);
+  chorus.setMix(0.5);
+  assert.equal(chorus.isDry, false, "mix target above 0");
+  const block = new Float32Array(2 * BLOCK).fill(0.25);
+  chorus.process(block, 0, BLOCK);
+  chorus.setMix(0);
+  chorus.process(block, 0, BLOCK);
+  assert.ok(chorus.mix > 0, "still gliding down");
+  assert.equal(chorus.isDry, false, "target 0 but not there yet");
+  for (let b = 0; b < 60 && !chorus.isDry; b++) chorus.process(block, 0, BLOCK);
+  assert.equal(chorus.mix, 0);
+  assert.equal(chorus.isDry, true);
+  // Dry: the input passes exactly.
+  const input = block.map((_, i) => Math.sin(i));
+  const out = input.slice();
+  chorus.process(out, 0, BLOCK);
+  assert.deepEqual(out, input);
+});
+
 Deno.test("Chorus glides depth, rate and mix without clicks", () => {
   const chorus = new Chorus(RATE, { depth: 0, mix: 0, rateHz: CHORUS_MIN_RATE });
   const w = (2 * Math.PI * 220) / RATE;

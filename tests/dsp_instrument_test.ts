@@ -1,15 +1,34 @@
 import assert from "node:assert/strict";
 import { AdsrStage } from "../dsp/adsr.ts";
+import { Chorus, CHORUS_MAX_RATE, CHORUS_MIN_RATE, chorusStateSize } from "../dsp/chorus.ts";
+import {
+  Compressor,
+  COMPRESSOR_ATTACK_RANGE_MS,
+  COMPRESSOR_MAX_KNEE_DB,
+  COMPRESSOR_MAX_MAKEUP_DB,
+  COMPRESSOR_MAX_RATIO,
+  COMPRESSOR_MIN_THRESHOLD_DB,
+  COMPRESSOR_RELEASE_RANGE_MS,
+  COMPRESSOR_STATE_SIZE,
+} from "../dsp/compressor.ts";
 import {
   clampInstrumentParam,
+  insertTailFrames,
   Instrument,
   INSTRUMENT_PARAM_COUNT,
   INSTRUMENT_PARAM_SPECS,
+  INSTRUMENT_STATE_TAG,
   InstrumentParam,
   instrumentParamId,
   instrumentStateSize,
   noteToHz,
 } from "../dsp/instrument.ts";
+import {
+  Saturator,
+  SATURATOR_LATENCY_FRAMES,
+  SATURATOR_MAX_DRIVE_DB,
+  SATURATOR_STATE_SIZE,
+} from "../dsp/saturation.ts";
 import { SendBus } from "../dsp/mixer.ts";
 import { Waveform } from "../dsp/oscillator.ts";
 import { VoiceMode } from "../dsp/voice_allocator.ts";
@@ -19,6 +38,7 @@ import {
   deinterleave,
   levelDb,
   magnitudeSpectrum,
+  maxAbs,
   peakFrequency,
   rms,
   toneAmplitude,
@@ -124,7 +144,7 @@ Deno.test("Instrument checks its name, rate and voice count", () => {
   assert.equal(inst.capacity, 16);
   assert.equal(inst.polyphony, 16);
   assert.equal(inst.getParam(InstrumentParam.Polyphony), 16);
-  assert.equal(inst.stateSize, instrumentStateSize(16));
+  assert.equal(inst.stateSize, instrumentStateSize(16, RATE));
   assert.equal(new Instrument("pad", RATE, { voices: 32 }).polyphony, 32);
 });
 
@@ -397,6 +417,10 @@ Deno.test("Instrument filter envelope and key tracking move the cutoff", () => {
 
 Deno.test("Instrument rejects NaN and ±Infinity parameters and notes without any state change", () => {
   const inst = sineInstrument();
+  // Every insert engaged and mid-glide: their state must not move either.
+  inst.setParam(InstrumentParam.DriveMix, 0.5);
+  inst.setParam(InstrumentParam.ChorusMix, 0.5);
+  inst.setParam(InstrumentParam.CompMix, 0.5);
   inst.noteOn(60);
   renderFrames(inst, 1000);
   const before = snapshot(inst);
@@ -566,4 +590,546 @@ Deno.test("Instrument allocates nothing per block with 8 voices sounding (V8 hea
   noteScenario(poly, out, 2000);
   const eventBytes = await sampledAllocation(() => noteScenario(poly, out, 2000), "noteScenario");
   assert.ok(eventBytes < 4000 * 64, `${eventBytes} bytes sampled for 4000 note events`);
+});
+
+// ---------------------------------------------------------------------------
+// Inserts: saturator → chorus → compressor after the voices, before gain and pan.
+
+/** FNV-1a over the bits of `block`, continuing from `h`. */
+function fnv(h: number, block: Float32Array): number {
+  const u = new Uint32Array(block.buffer, block.byteOffset, block.length);
+  for (let i = 0; i < u.length; i++) {
+    h ^= u[i] as number;
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Hash of a fixed scenario (6 voices, saw chord through the filter envelope,
+ * pan and gain changes, both sends, split chunks) rendered through
+ * `mixInto`. 0x4c5b5a95 is what the instrument gave before the inserts
+ * existed (recorded from the previous commit's code).
+ */
+function scenarioHash(setup: (inst: Instrument) => void): number {
+  const P = InstrumentParam;
+  const inst = new Instrument("gold", RATE, { voices: 6 });
+  inst.setParam(P.Waveform, 1);
+  inst.setParam(P.FilterCutoff, 900);
+  inst.setParam(P.FilterEnvAmount, 2);
+  inst.setParam(P.FilterResonance, 0.3);
+  inst.setParam(P.ReverbSend, 0.4);
+  inst.setParam(P.DelaySend, 0.3);
+  setup(inst);
+  const out = new Float32Array(2 * BLOCK);
+  const rev = new Float32Array(2 * BLOCK);
+  const del = new Float32Array(2 * BLOCK);
+  let h = 2166136261;
+  for (let b = 0; b < 150; b++) {
+    if (b === 0) { for (const n of [48, 55, 60, 64]) inst.noteOn(n, 0.8); }
+    if (b === 40) {
+      inst.setParam(P.Pan, -0.6);
+      inst.setParam(P.Gain, 0.9);
+      inst.noteOff(55);
+    }
+    if (b === 80) {
+      for (const n of [48, 60, 64]) inst.noteOff(n);
+      inst.noteOn(67, 1);
+    }
+    if (b === 110) inst.noteOff(67);
+    out.fill(0);
+    rev.fill(0);
+    del.fill(0);
+    inst.mixInto(out, [rev, del], 0, 37);
+    inst.mixInto(out, [rev, del], 37, BLOCK);
+    h = fnv(fnv(fnv(h, out), rev), del);
+  }
+  return h;
+}
+
+/** Count calls of the three insert effects' `process` while `fn` runs. */
+function countInsertCalls(fn: () => void): { sat: number; chorus: number; comp: number } {
+  const counts = { sat: 0, chorus: 0, comp: 0 };
+  const sat = Saturator.prototype.process;
+  const chorus = Chorus.prototype.process;
+  const comp = Compressor.prototype.process;
+  Saturator.prototype.process = function (this: Saturator, ...args) {
+    counts.sat++;
+    sat.apply(this, args);
+  };
+  Chorus.prototype.process = function (this: Chorus, ...args) {
+    counts.chorus++;
+    chorus.apply(this, args);
+  };
+  Compressor.prototype.process = function (this: Compressor, ...args) {
+    counts.comp++;
+    comp.apply(this, args);
+  };
+  try {
+    fn();
+  } finally {
+    Saturator.prototype.process = sat;
+    Chorus.prototype.process = chorus;
+    Compressor.prototype.process = comp;
+  }
+  return counts;
+}
+
+const I = InstrumentParam;
+
+/** Every insert at mix 0 but every other insert parameter far from its default. */
+function tweakBypassedInserts(inst: Instrument): void {
+  inst.setParam(I.Drive, 40);
+  inst.setParam(I.ChorusRate, 7);
+  inst.setParam(I.ChorusDepth, 1);
+  inst.setParam(I.CompThreshold, -60);
+  inst.setParam(I.CompRatio, 20);
+  inst.setParam(I.CompKnee, 0);
+  inst.setParam(I.CompAttack, 0.1);
+  inst.setParam(I.CompRelease, 3000);
+  inst.setParam(I.CompMakeup, 12);
+  // Switched on and off again before anything rendered: still bypassed.
+  inst.setParam(I.DriveMix, 0.5);
+  inst.setParam(I.ChorusMix, 0.5);
+  inst.setParam(I.CompMix, 0.5);
+  inst.setParam(I.DriveMix, 0);
+  inst.setParam(I.ChorusMix, 0);
+  inst.setParam(I.CompMix, 0);
+}
+
+Deno.test("Instrument insert parameters: ids appended after the sends, ranges from the effects' constants", () => {
+  const spec = (id: number) =>
+    INSTRUMENT_PARAM_SPECS[id] as (typeof INSTRUMENT_PARAM_SPECS)[number];
+  assert.equal(I.Drive, 27);
+  assert.equal(I.CompMix, 38);
+  assert.equal(INSTRUMENT_PARAM_COUNT, 39);
+  const want: Array<[number, string, number, number, number, string]> = [
+    [I.Drive, "drive", 0, SATURATOR_MAX_DRIVE_DB, 12, "dB"],
+    [I.DriveMix, "drive/mix", 0, 1, 0, ""],
+    [I.ChorusMix, "chorus/mix", 0, 1, 0, ""],
+    [I.ChorusRate, "chorus/rate", CHORUS_MIN_RATE, CHORUS_MAX_RATE, 0.8, "Hz"],
+    [I.ChorusDepth, "chorus/depth", 0, 1, 0.5, ""],
+    [I.CompThreshold, "comp/threshold", COMPRESSOR_MIN_THRESHOLD_DB, 0, -18, "dB"],
+    [I.CompRatio, "comp/ratio", 1, COMPRESSOR_MAX_RATIO, 4, ""],
+    [I.CompKnee, "comp/knee", 0, COMPRESSOR_MAX_KNEE_DB, 6, "dB"],
+    [I.CompAttack, "comp/attack", ...COMPRESSOR_ATTACK_RANGE_MS, 10, "ms"],
+    [I.CompRelease, "comp/release", ...COMPRESSOR_RELEASE_RANGE_MS, 150, "ms"],
+    [I.CompMakeup, "comp/makeup", -COMPRESSOR_MAX_MAKEUP_DB, COMPRESSOR_MAX_MAKEUP_DB, 0, "dB"],
+    [I.CompMix, "comp/mix", 0, 1, 0, ""],
+  ];
+  for (const [id, name, min, max, initial, unit] of want) {
+    const s = spec(id);
+    assert.deepEqual([s.name, s.min, s.max, s.initial, s.unit], [name, min, max, initial, unit]);
+  }
+  assert.equal(INSTRUMENT_STATE_TAG, 0x43494e02, "CIN version 2");
+  const inst = new Instrument("fx", RATE);
+  assert.equal(inst.setParam(I.Drive, 99), true);
+  assert.equal(inst.getParam(I.Drive), 48);
+  assert.equal(inst.setParam(I.ChorusRate, 0), true);
+  assert.equal(inst.getParam(I.ChorusRate), 0.01);
+  assert.equal(inst.setParam(I.CompRatio, 0.5), true);
+  assert.equal(inst.getParam(I.CompRatio), 1);
+  assert.equal(insertTailFrames(RATE), 720 + 4 + 126);
+});
+
+Deno.test("Instrument inserts at mix 0 render the previous behaviour bit-for-bit and are never processed", () => {
+  const GOLDEN = 0x4c5b5a95;
+  const calls = countInsertCalls(() => {
+    assert.equal(scenarioHash(() => {}), GOLDEN, "defaults");
+    assert.equal(scenarioHash(tweakBypassedInserts), GOLDEN, "insert parameters moved, mixes 0");
+  });
+  assert.deepEqual(calls, { sat: 0, chorus: 0, comp: 0 }, "bypassed: not processed at all");
+  // Engaged, they are processed and change the sound.
+  let hash = 0;
+  const engaged = countInsertCalls(() => {
+    hash = scenarioHash((inst) => {
+      inst.setParam(I.DriveMix, 1);
+      inst.setParam(I.ChorusMix, 0.5);
+      inst.setParam(I.CompMix, 1);
+    });
+  });
+  assert.notEqual(hash, GOLDEN);
+  assert.ok(engaged.sat > 0 && engaged.chorus > 0 && engaged.comp > 0, JSON.stringify(engaged));
+});
+
+/** Level in dB of the 3rd harmonic of a 440 Hz note relative to the fundamental, left channel. */
+function thirdHarmonicDb(setup: (inst: Instrument) => void, velocity = 0.3): number {
+  const inst = sineInstrument({ voices: 1 });
+  setup(inst);
+  inst.noteOn(69, velocity);
+  const out = renderFrames(inst, 12288);
+  const spectrum = magnitudeSpectrum(deinterleave(out, 0), {
+    start: 4096,
+    size: 8192,
+    sampleRate: RATE,
+  });
+  return levelDb(spectrum, 1320) - levelDb(spectrum, 440);
+}
+
+Deno.test("Instrument drive adds harmonics to a sine voice: the 3rd rises by more than 20 dB", () => {
+  const bypassed = thirdHarmonicDb(() => {});
+  const soft = thirdHarmonicDb((inst) => {
+    inst.setParam(I.DriveMix, 1);
+    inst.setParam(I.Drive, 0);
+  });
+  const hard = thirdHarmonicDb((inst) => {
+    inst.setParam(I.DriveMix, 1);
+    inst.setParam(I.Drive, 24);
+  });
+  assert.ok(bypassed < -90, `bypassed: 3rd harmonic at ${bypassed} dB`);
+  assert.ok(hard > soft + 20, `drive 24 dB: ${hard} dB vs drive 0 dB: ${soft} dB`);
+  assert.ok(hard > -20, `drive 24 dB: ${hard} dB`);
+});
+
+Deno.test("Instrument drive/mix blends with a dry path delayed by the saturator's latency: no comb filter", () => {
+  // A quiet 5 kHz sine: the curve is nearly linear there, with a small-signal gain of
+  // 1/tanh(1) at drive 0 dB; half wet gives (1 + 1/tanh(1))/2 of the level. A dry path
+  // not delayed by the saturator's 31 frames would be 0.2 cycle off and cancel partly.
+  const level = (mix: number) => {
+    const inst = sineInstrument({ voices: 1 });
+    inst.setParam(I.Drive, 0);
+    inst.setParam(I.DriveMix, mix);
+    inst.noteOn(111, 0.02); // 4978 Hz
+    const out = renderFrames(inst, 9600);
+    return toneAmplitude(deinterleave(out, 0), noteToHz(111), {
+      start: 4800,
+      length: 4800,
+      sampleRate: RATE,
+    });
+  };
+  const dry = level(0);
+  const half = level(0.5) / dry;
+  const wet = level(1) / dry;
+  const gain = 1 / Math.tanh(1);
+  assert.ok(Math.abs(wet - gain) < 0.002 * gain, `wet: ${wet} vs ${gain}`);
+  assert.ok(Math.abs(half - (1 + gain) / 2) < 0.002, `half: ${half} vs ${(1 + gain) / 2}`);
+});
+
+Deno.test("Instrument chorus widens a centred instrument; switched off it returns to the dry chain bit-exactly", () => {
+  const build = () => {
+    const inst = new Instrument("wide", RATE, { voices: 4 });
+    inst.setParam(I.AmpSustain, 1);
+    inst.setParam(I.DriveMix, 1); // the chain without chorus still has the saturator
+    inst.setParam(I.Drive, 6);
+    inst.setParam(I.ChorusDepth, 0.8);
+    inst.setParam(I.ChorusRate, 1.5);
+    inst.noteOn(48, 0.7);
+    inst.noteOn(55, 0.7);
+    return inst;
+  };
+  const a = build();
+  const ref = build();
+  const before = renderFrames(a, 2400);
+  assertBitIdentical(before, renderFrames(ref, 2400), "chorus mix 0");
+  for (let i = 0; i < before.length; i += 2) {
+    assert.equal(before[i], before[i + 1], "centred: L = R");
+  }
+  a.setParam(I.ChorusMix, 0.5);
+  const on = renderFrames(a, 9600);
+  const refOn = renderFrames(ref, 9600);
+  let width = 0;
+  let change = 0;
+  for (let i = 4800; i < 9600; i++) {
+    width = Math.max(width, Math.abs((on[2 * i] as number) - (on[2 * i + 1] as number)));
+    change = Math.max(change, Math.abs((on[2 * i] as number) - (refOn[2 * i] as number)));
+  }
+  assert.ok(width > 0.02, `L and R differ by at most ${width}`);
+  assert.ok(change > 0.02, `the chorus changes the left by at most ${change}`);
+  // Off: the mix glides down (snapping onto 0 within about 21 time constants), then the
+  // chorus is bypassed and the output is the dry chain's again, sample for sample.
+  a.setParam(I.ChorusMix, 0);
+  renderFrames(a, 6400);
+  renderFrames(ref, 6400);
+  assertBitIdentical(renderFrames(a, 4800), renderFrames(ref, 4800), "after switching off");
+});
+
+Deno.test("Instrument compressor lowers a loud chord's peaks by (level − threshold)·(1 − 1/ratio)", () => {
+  const render = (setup: (inst: Instrument) => void) => {
+    const inst = sineInstrument({ voices: 4 });
+    setup(inst);
+    for (const n of [57, 61, 64, 69]) inst.noteOn(n, 1);
+    return deinterleave(renderFrames(inst, 24000), 0);
+  };
+  const plain = render(() => {});
+  // The compressor sees the summed voices, before the gain (1) and the centre pan (−3 dB).
+  const peakDb = 20 * Math.log10(maxAbs(plain, 12000) / Math.SQRT1_2);
+  for (const [over, ratio] of [[20, 4], [12, 2], [24, 10]] as const) {
+    const out = render((inst) => {
+      inst.setParam(I.CompThreshold, Math.round(peakDb) - over);
+      inst.setParam(I.CompRatio, ratio);
+      inst.setParam(I.CompKnee, 0);
+      inst.setParam(I.CompAttack, 0.1);
+      inst.setParam(I.CompRelease, 2000);
+      inst.setParam(I.CompMix, 1);
+    });
+    const expected = (peakDb - (Math.round(peakDb) - over)) * (1 - 1 / ratio);
+    const got = 20 * Math.log10(maxAbs(plain, 12000) / maxAbs(out, 12000));
+    assert.ok(
+      Math.abs(got - expected) < 1.5,
+      `${over} dB over at ${ratio}:1: ${got} vs ${expected} dB`,
+    );
+  }
+  // Makeup raises the compressed peaks; mix 0.5 is parallel compression, in between.
+  const squashed = render((inst) => {
+    inst.setParam(I.CompThreshold, Math.round(peakDb) - 20);
+    inst.setParam(I.CompMix, 1);
+  });
+  const made = render((inst) => {
+    inst.setParam(I.CompThreshold, Math.round(peakDb) - 20);
+    inst.setParam(I.CompMakeup, 6);
+    inst.setParam(I.CompMix, 1);
+  });
+  const parallel = render((inst) => {
+    inst.setParam(I.CompThreshold, Math.round(peakDb) - 20);
+    inst.setParam(I.CompMix, 0.5);
+  });
+  const db = (x: Float64Array) => 20 * Math.log10(maxAbs(x, 12000));
+  assert.ok(Math.abs(db(made) - db(squashed) - 6) < 0.1, `makeup: ${db(made) - db(squashed)} dB`);
+  assert.ok(db(parallel) > db(squashed) + 1 && db(parallel) < db(plain) - 1, "parallel");
+});
+
+Deno.test("Instrument inserts switch on and off without clicks", () => {
+  // A 220 Hz sine moves at most 2π·220/48000 of its amplitude per frame; a hard switch
+  // between the undelayed bypass and the saturator's 31-frame-late path would jump by
+  // about 0.86 of it.
+  const inst = sineInstrument({ voices: 1 });
+  inst.setParam(I.Drive, 3);
+  inst.noteOn(57, 0.5);
+  const out = new Float32Array(2 * 48000);
+  const steps: Array<[number, number, number]> = [
+    [2000, I.DriveMix, 1],
+    [6000, I.ChorusMix, 0.6],
+    [10000, I.CompMix, 1],
+    [10000, I.CompThreshold, -30],
+    [16000, I.DriveMix, 0],
+    [20000, I.ChorusMix, 0],
+    [24000, I.DriveMix, 0.4],
+    [28000, I.CompMix, 0],
+    [32000, I.DriveMix, 0],
+  ];
+  let at = 0;
+  for (const [frame, id, value] of steps) {
+    for (let b = at; b < frame; b += BLOCK) inst.render(out, b, Math.min(b + BLOCK, frame));
+    inst.setParam(id, value);
+    at = frame;
+  }
+  for (let b = at; b < 48000; b += BLOCK) inst.render(out, b, Math.min(b + BLOCK, 48000));
+  const left = deinterleave(out, 0);
+  const amplitude = maxAbs(left, 1000, 2000);
+  let jump = 0;
+  for (let i = 1000; i < 48000; i++) {
+    jump = Math.max(jump, Math.abs((left[i] as number) - (left[i - 1] as number)));
+  }
+  // Mild drive and the chorus's sweep may steepen the wave a little; a click would not fit.
+  const smooth = amplitude * ((2 * Math.PI * noteToHz(57)) / RATE);
+  assert.ok(jump < 2.5 * smooth, `largest step ${jump}, a smooth sine's ${smooth}`);
+});
+
+Deno.test("Instrument chorus tail rings out after the last voice, then the instrument rests", () => {
+  const inst = sineInstrument({ voices: 2 });
+  inst.setParam(I.AmpRelease, 1);
+  inst.setParam(I.ChorusMix, 1); // wet only
+  inst.setParam(I.ChorusDepth, 0); // a plain 10 ms delay
+  assert.equal(inst.isResting, true);
+  inst.noteOn(60);
+  assert.equal(inst.isResting, false);
+  renderFrames(inst, 4800);
+  inst.noteOff(60);
+  let out = renderFrames(inst, BLOCK);
+  let frames = 0;
+  while (inst.activeVoices > 0) {
+    out = renderFrames(inst, BLOCK);
+    frames += BLOCK;
+    assert.ok(frames < 4800, "the voice ends");
+  }
+  // The voice is over; the chorus still sounds its last 10 ms.
+  assert.equal(inst.isResting, false);
+  const tail = renderFrames(inst, 480);
+  assert.ok(maxAbs(tail) > 0.05, `tail ${maxAbs(tail)}`);
+  // After insertTailFrames of no voice the chain holds only zeros and the instrument rests.
+  const rest = renderFrames(inst, insertTailFrames(RATE) + BLOCK);
+  assert.equal(inst.isResting, true);
+  assert.equal(maxAbs(rest, 2 * 600), 0, "exact silence after the tail");
+  // Resting: rendering changes nothing but the instrument-level smoothers (settled here).
+  const frozen = snapshot(inst);
+  renderFrames(inst, 4800);
+  assert.deepEqual(snapshot(inst), frozen);
+  // Without inserts, an instrument rests as soon as its last voice ends.
+  const plain = sineInstrument({ voices: 2 });
+  plain.setParam(I.AmpRelease, 1);
+  plain.noteOn(60);
+  renderFrames(plain, 4800);
+  plain.noteOff(60);
+  while (plain.activeVoices > 0) renderFrames(plain, BLOCK);
+  assert.equal(plain.isResting, true);
+  assert.ok(out.length > 0);
+});
+
+Deno.test("Instrument snapshot mid-chorus and mid-compression continues bit-identically", () => {
+  const build = () => {
+    const inst = new Instrument("fx", RATE, { voices: 4 });
+    inst.setParam(I.Waveform, Waveform.Saw);
+    inst.setParam(I.AmpRelease, 30);
+    inst.setParam(I.Drive, 18);
+    inst.setParam(I.DriveMix, 0.6);
+    inst.setParam(I.ChorusMix, 0.5);
+    inst.setParam(I.ChorusRate, 3);
+    inst.setParam(I.CompThreshold, -30);
+    inst.setParam(I.CompRatio, 8);
+    inst.setParam(I.CompRelease, 400);
+    inst.setParam(I.CompMix, 0.8);
+    return inst;
+  };
+  const a = build();
+  for (const n of [45, 52, 57, 61]) a.noteOn(n, 0.9);
+  renderFrames(a, 5000);
+  a.setParam(I.DriveMix, 0); // crossfading out when saved
+  a.setParam(I.ChorusDepth, 1); // gliding
+  a.setParam(I.CompMix, 0.3);
+  a.noteOff(52);
+  renderFrames(a, 70);
+  const state = new Float64Array(a.stateSize + 3);
+  assert.equal(a.saveState(state, 3), 3 + a.stateSize);
+  const b = new Instrument("other", RATE, { voices: 4 }); // defaults, inserts off
+  b.noteOn(80);
+  renderFrames(b, 300);
+  assert.equal(b.loadState(state, 3), 3 + b.stateSize);
+  for (let id = 0; id < INSTRUMENT_PARAM_COUNT; id++) assert.equal(b.getParam(id), a.getParam(id));
+  const events = (inst: Instrument) => {
+    const out = new Float32Array(2 * 24000);
+    inst.render(out, 0, 3000);
+    inst.setParam(I.DriveMix, 1); // back on, mid-fade
+    for (const n of [45, 57, 61]) inst.noteOff(n);
+    inst.render(out, 3000, 12000); // the voices end, the tail rings out, it rests
+    inst.noteOn(64, 0.5); // from rest: the inserts start cleared
+    inst.render(out, 12000, 24000);
+    return out;
+  };
+  const outA = events(a);
+  const outB = events(b);
+  assertBitIdentical(outB, outA, "continuation");
+  assert.ok(maxAbs(outA, 2 * 12000) > 0.01, "it played");
+  assert.deepEqual(snapshot(b), snapshot(a));
+  // The tag is checked: a version-1 snapshot is refused.
+  state[3] = 0x43494e01;
+  assert.throws(() => b.loadState(state, 3), RangeError);
+});
+
+Deno.test("Instrument.loadState repairs corrupt insert state: finite output", () => {
+  const a = new Instrument("fx", RATE, { voices: 2 });
+  a.setParam(I.DriveMix, 1);
+  a.setParam(I.ChorusMix, 1);
+  a.setParam(I.CompMix, 1);
+  a.noteOn(60);
+  renderFrames(a, 3000);
+  const state = snapshot(a);
+  // The insert section ends the snapshot: tail, dry-delay position, two pre-rolls, three
+  // smoothers, the dry delay; then the saturator, the chorus and the compressor.
+  const own = 4 + 3 * 2 + SATURATOR_LATENCY_FRAMES;
+  const effects = SATURATOR_STATE_SIZE + chorusStateSize(RATE) + COMPRESSOR_STATE_SIZE;
+  const inserts = a.stateSize - own - effects;
+  assert.equal(a.stateSize, instrumentStateSize(2, RATE));
+  const slots: number[] = [];
+  for (let i = inserts; i < inserts + own + 12; i++) slots.push(i);
+  const chorusAt = inserts + own + SATURATOR_STATE_SIZE;
+  for (let i = chorusAt; i < chorusAt + 12; i++) slots.push(i);
+  for (let i = a.stateSize - COMPRESSOR_STATE_SIZE; i < a.stateSize; i++) slots.push(i);
+  for (const poison of [NaN, Infinity, -1e300, 1e300, -1, 0.5, 1e9]) {
+    for (const i of slots) {
+      const bad = state.slice();
+      bad[i] = poison;
+      const b = new Instrument("fx", RATE, { voices: 2 });
+      b.loadState(bad);
+      const out = renderFrames(b, 2000);
+      for (let k = 0; k < out.length; k++) {
+        if (!Number.isFinite(out[k] as number)) assert.fail(`slot ${i} = ${poison}: ${out[k]}`);
+      }
+      assert.ok(snapshot(b).every(Number.isFinite), `slot ${i} = ${poison}: state`);
+    }
+  }
+});
+
+/** The allocation scenario with every insert engaged: the loop whose own allocations are counted. */
+function insertScenario(
+  poly: Instrument,
+  wet: Instrument,
+  out: Float32Array,
+  buses: readonly Float32Array[],
+  blocks: number,
+): void {
+  for (let b = 0; b < blocks; b++) {
+    // Integer values only (see instrumentScenario). DriveMix flips between 1 and 2
+    // (clamped to 1): the drive's mix and crossfade glide throughout.
+    poly.setParam(InstrumentParam.CompThreshold, -20 - (b & 7));
+    poly.setParam(InstrumentParam.ChorusDepth, b & 1);
+    poly.setParam(InstrumentParam.DriveMix, 1 - (b & 1));
+    poly.setParam(InstrumentParam.Pan, (b & 1) * 2 - 1);
+    out.fill(0);
+    poly.mixInto(out, buses, 0, 50);
+    poly.mixInto(out, buses, 50, BLOCK);
+    wet.render(out, 0, BLOCK);
+  }
+}
+
+Deno.test("Instrument allocates nothing per block with every insert engaged (V8 heap sampling)", async () => {
+  const poly = new Instrument("poly", RATE, { voices: 8 });
+  poly.setParam(InstrumentParam.Waveform, Waveform.Saw);
+  poly.setParam(InstrumentParam.ChorusMix, 0.5);
+  poly.setParam(InstrumentParam.CompMix, 0.7); // blended with its input
+  poly.setParam(InstrumentParam.ReverbSend, 0.5);
+  for (let k = 0; k < 8; k++) poly.noteOn(48 + 2 * k, 1);
+  const wet = new Instrument("wet", RATE, { voices: 2 });
+  wet.setParam(InstrumentParam.DriveMix, 1); // settled: no crossfade
+  wet.setParam(InstrumentParam.ChorusMix, 1);
+  wet.setParam(InstrumentParam.CompMix, 1); // compressed only
+  wet.noteOn(40);
+  wet.noteOn(52);
+  const out = new Float32Array(2 * BLOCK);
+  const buses = [new Float32Array(2 * BLOCK), new Float32Array(2 * BLOCK)];
+  insertScenario(poly, wet, out, buses, 2000); // let V8 optimise first
+  const bytes = await sampledAllocation(
+    () => insertScenario(poly, wet, out, buses, 1500),
+    "insertScenario",
+  );
+  assert.equal(poly.activeVoices, 8);
+  assert.equal(wet.activeVoices, 2);
+  // Sampled every 64 bytes on average: 16 bytes per block would show as ~24 KB.
+  assert.ok(bytes < 6 * 1024, `${bytes} bytes sampled while rendering 1500 blocks`);
+});
+
+Deno.test("Instrument: a note starting on a resting instrument finds its inserts cleared, as new", () => {
+  const build = () => {
+    const inst = sineInstrument({ voices: 2 });
+    inst.setParam(I.Waveform, Waveform.Saw);
+    inst.setParam(I.DriveMix, 0.8);
+    inst.setParam(I.ChorusMix, 0.5);
+    inst.setParam(I.CompMix, 1);
+    inst.setParam(I.CompThreshold, -40);
+    inst.setParam(I.CompRelease, 5000); // far from recovered when the phrase ends
+    return inst;
+  };
+  // The insert section ends the snapshot (see the corrupt-state test).
+  const size = 4 + 3 * 2 + SATURATOR_LATENCY_FRAMES + SATURATOR_STATE_SIZE +
+    chorusStateSize(RATE) + COMPRESSOR_STATE_SIZE;
+  const inserts = (inst: Instrument) => snapshot(inst).subarray(-size);
+  const a = build();
+  a.noteOn(50);
+  renderFrames(a, 9600);
+  a.noteOff(50);
+  while (!a.isResting) renderFrames(a, BLOCK);
+  renderFrames(a, 2400);
+  const b = build();
+  renderFrames(b, 2400);
+  assert.notDeepEqual(inserts(a), inserts(b), "resting: gain reduction, LFO phase, positions");
+  a.noteOn(62, 0.9);
+  b.noteOn(62, 0.9);
+  assert.deepEqual(inserts(a), inserts(b), "the note starts on cleared inserts");
+  // While the tail still runs, a new note continues the chain as it is.
+  renderFrames(a, 2400);
+  a.noteOff(62);
+  while (a.activeVoices > 0) renderFrames(a, BLOCK);
+  assert.equal(a.isResting, false, "the tail runs");
+  const before = inserts(a).slice();
+  a.noteOn(64);
+  assert.deepEqual(inserts(a), before, "not resting: nothing cleared");
 });

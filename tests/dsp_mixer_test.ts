@@ -291,6 +291,123 @@ Deno.test("Mixer turns a NaN or runaway channel into silence and counts the faul
   assert.equal(mixer.faults, 0);
 });
 
+/** A stereo source of one impulse of 0.5 (both sides) at each frame in `at`, counted from its first render. */
+class ImpulseSource {
+  /** Frames rendered so far. */
+  readonly #frame = new Float64Array(1);
+  constructor(readonly at: readonly number[]) {}
+  render(out: Float32Array, start: number, end: number): void {
+    let n = this.#frame[0] as number;
+    for (let i = start; i < end; i++, n++) {
+      const y = this.at.includes(n) ? 0.5 : 0;
+      out[2 * i] = y;
+      out[2 * i + 1] = y;
+    }
+    this.#frame[0] = n;
+  }
+}
+
+/**
+ * Frames from the dry impulse at frame `at` to its first echo in `out` (the
+ * loudest frame between 100 frames after it and `before`), after checking
+ * that nothing but the echo sounds there.
+ */
+function echoOffset(out: Float32Array, at: number, before: number, latency: number): number {
+  const left = deinterleave(out, 0);
+  const dry = at + latency;
+  assert.ok((left[dry] as number) > 0.45, `dry impulse at ${dry}: ${left[dry]}`);
+  let best = -1;
+  for (let i = dry + 100; i < before; i++) {
+    if (best < 0 || Math.abs(left[i] as number) > Math.abs(left[best] as number)) best = i;
+  }
+  const peak = Math.abs(left[best] as number);
+  assert.ok(peak > 0.45, `echo of ${peak}`);
+  // An impulse echoes as an impulse: at most the guard's DC blocker's tiny tail elsewhere.
+  for (let i = dry + 100; i < before; i++) {
+    if (i !== best) assert.ok(Math.abs(left[i] as number) < 0.01, `frame ${i}: ${left[i]}`);
+  }
+  return best - dry;
+}
+
+Deno.test("Mixer delay/beats syncs the delay to the tempo: 0.75 beats at 120 bpm echo 375 ms later, to the frame", () => {
+  const echo = (setup: (mixer: Mixer) => void, frames: number, options = {}) => {
+    const mixer = new Mixer(RATE, options);
+    mixer.setParam(MixerParam.DelayFeedback, 0);
+    mixer.setParam(MixerParam.DelayTime, 100); // not the default 375: tempo sync must win
+    setup(mixer);
+    const strip = new ChannelStrip("click", RATE, { source: new ImpulseSource([2400]) });
+    strip.setParam(StripParam.DelaySend, 1);
+    mixer.addChannel(strip);
+    // The impulse comes 50 ms in, after the delay's 30 ms crossfade to the new time.
+    const out = renderMixer(mixer, frames);
+    return echoOffset(out, 2400, frames, mixer.latencyFrames);
+  };
+  const beats = (bpm: number, n: number) => (mixer: Mixer) => {
+    assert.ok(mixer.setParam(MixerParam.Tempo, bpm));
+    assert.ok(mixer.setParam(MixerParam.DelayBeats, n));
+  };
+  assert.equal(echo(beats(120, 0.75), 24000), 18000, "375 ms");
+  assert.equal(echo(() => {}, 24000), 4800, "beats 0 (the default): delay/time, 100 ms");
+  assert.equal(echo(beats(90, 0.75), 30000), 24000, "a slower tempo moves it: 500 ms at 90 bpm");
+  assert.equal(echo(beats(140, 0.5), 24000), Math.round((60 / 140 / 2) * RATE), "an eighth at 140");
+  // Clamped to the line: 16 beats at 20 bpm is 48 s; this line holds 500 ms.
+  assert.equal(echo(beats(20, 16), 30000, { delayMaxTimeMs: 500 }), 24000, "clamped");
+
+  // Changing the tempo while playing moves the echo (after the 30 ms crossfade).
+  const mixer = new Mixer(RATE);
+  mixer.setParam(MixerParam.DelayFeedback, 0);
+  mixer.setParam(MixerParam.DelayBeats, 1);
+  const strip = new ChannelStrip("click", RATE, { source: new ImpulseSource([2400, 40000]) });
+  strip.setParam(StripParam.DelaySend, 1);
+  mixer.addChannel(strip);
+  const first = renderMixer(mixer, 36000);
+  assert.equal(echoOffset(first, 2400, 36000, mixer.latencyFrames), 24000, "1 beat at 120");
+  mixer.setParam(MixerParam.Tempo, 160);
+  const second = renderMixer(mixer, 36000);
+  assert.equal(echoOffset(second, 4000, 36000, mixer.latencyFrames), 18000, "1 beat at 160");
+  // The parameters: ranges, and the ms value kept while beats rule.
+  assert.equal(mixer.getParam(MixerParam.DelayTime), 375);
+  assert.equal(mixer.setParam(MixerParam.Tempo, 1000), true);
+  assert.equal(mixer.getParam(MixerParam.Tempo), 300);
+  assert.equal(mixer.setParam(MixerParam.DelayBeats, -1), true);
+  assert.equal(mixer.getParam(MixerParam.DelayBeats), 0);
+  assert.equal(mixer.setParam(MixerParam.DelayBeats, 99), true);
+  assert.equal(mixer.getParam(MixerParam.DelayBeats), 16);
+  assert.equal(mixerParamId("tempo"), MixerParam.Tempo);
+  assert.equal(mixerParamId("delay/beats"), MixerParam.DelayBeats);
+});
+
+Deno.test("Mixer snapshot keeps the tempo and beats: a loaded mixer echoes at the synced time", () => {
+  const build = () => {
+    const mixer = new Mixer(RATE);
+    mixer.setParam(MixerParam.DelayFeedback, 0);
+    const strip = new ChannelStrip("click", RATE, { source: new ImpulseSource([1200]) });
+    strip.setParam(StripParam.DelaySend, 1);
+    mixer.addChannel(strip);
+    return { mixer, source: strip.source as ImpulseSource };
+  };
+  const a = build();
+  a.mixer.setParam(MixerParam.Tempo, 100);
+  a.mixer.setParam(MixerParam.DelayBeats, 1.5); // 900 ms
+  renderMixer(a.mixer, 2400); // the impulse is in the line when saved
+  const state = new Float64Array(a.mixer.stateSize);
+  a.mixer.saveState(state);
+  assert.equal(state[0], 0x434d5803, "CMX version 3");
+  const b = build();
+  renderMixer(b.mixer, 2400); // its own impulse: the load replaces the line
+  b.mixer.loadState(state);
+  assert.equal(b.mixer.getParam(MixerParam.Tempo), 100);
+  assert.equal(b.mixer.getParam(MixerParam.DelayBeats), 1.5);
+  const outA = renderMixer(a.mixer, 48000);
+  const outB = renderMixer(b.mixer, 48000);
+  assertBitIdentical(outB, outA, "continuation");
+  // The echo of the impulse at frame 1200 comes 900 ms later: frame 1200 + 43200 − 2400 here.
+  const left = deinterleave(outA, 0);
+  const lat = a.mixer.latencyFrames;
+  assert.ok((left[1200 + 43200 - 2400 + lat] as number) > 0.45, "echo at 900 ms");
+  assert.ok(maxAbs(outA.subarray(0, 2 * (42000 + lat - 1))) < 0.01, "nothing before it");
+});
+
 Deno.test("Mixer manages its channels by name", () => {
   const mixer = new Mixer(RATE, { maxChannels: 2 });
   const a = sineInstrument("a");
@@ -543,6 +660,10 @@ function modulatedMix(mixer: Mixer, blocks: number, seed: number): Float32Array 
     if (b % 19 === 2) mixer.setParam(MixerParam.DelayFeedback, rand());
     if (b % 23 === 9) mixer.setParam(MixerParam.Ceiling, -6 * rand());
     if (b % 29 === 4) mixer.setParam(MixerParam.DelayPingPong, rand() < 0.5 ? 0 : 1);
+    if (b % 31 === 6) {
+      mixer.setParam(MixerParam.DelayBeats, rand() < 0.3 ? 0 : Math.floor(rand() * 9) / 8);
+    }
+    if (b % 37 === 8) mixer.setParam(MixerParam.Tempo, 60 + 240 * rand());
     const block = out.subarray(2 * BLOCK * b, 2 * BLOCK * (b + 1));
     const k = Math.floor(rand() * (BLOCK + 1));
     mixer.render(block, 0, k);
@@ -561,6 +682,7 @@ Deno.test("Mixer snapshot at an offset continues bit-identically: tails, fade-in
   modulatedMix(a, 300, 1); // through a fault (frame 25013·k + 611) and a loud stretch
   assert.ok(a.faults >= 1);
   a.setParam(MixerParam.MasterGain, 3); // gliding when saved
+  a.setParam(MixerParam.DelayBeats, 0); // the time in ms applies again
   a.setParam(MixerParam.DelayTime, 123); // crossfading when saved
   modulatedMix(a, 1, 9);
   const state = new Float64Array(a.stateSize + 20).fill(-7);
@@ -599,10 +721,13 @@ Deno.test("Mixer.loadState repairs corrupt snapshots: output finite and within t
   const state = new Float64Array(a.stateSize);
   a.saveState(state, 0);
   const rand = seededRandom(8);
-  // Every slot of the mixer's own part and the first 40 of each module; a sample of the rest.
-  const starts = [17, 17 + 18078, state.length - 376 - 9, state.length - 376];
+  // Every slot of the mixer's own part (tag, rate, parameters, 3 smoothers) and the first 40
+  // of each module; a sample of the rest.
+  const smoothersAt = 2 + MIXER_PARAM_COUNT;
+  const own = smoothersAt + 3 * 2;
+  const starts = [own, own + 18078, state.length - 376 - 9, state.length - 376];
   const slots: number[] = [];
-  for (let i = 2; i < 17; i++) slots.push(i);
+  for (let i = 2; i < own; i++) slots.push(i);
   for (const s0 of starts) for (let i = s0; i < s0 + 40; i++) slots.push(i);
   for (let k = 0; k < 40; k++) slots.push(Math.floor(rand() * state.length));
   const check = (bad: Float64Array, what: string) => {
@@ -615,7 +740,7 @@ Deno.test("Mixer.loadState repairs corrupt snapshots: output finite and within t
     // The master gain and return smoothers (value, target) within their parameter's range.
     for (let k = 0; k < 3; k++) {
       const spec = MIXER_PARAM_SPECS[k] as (typeof MIXER_PARAM_SPECS)[number];
-      for (const x of after.subarray(11 + 2 * k, 13 + 2 * k)) {
+      for (const x of after.subarray(smoothersAt + 2 * k, smoothersAt + 2 + 2 * k)) {
         assert.ok(x >= spec.min && x <= spec.max, `${what}: ${spec.name} smoother at ${x}`);
       }
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Drum, DRUM_KIT_STATE_SIZE, DRUM_PARAM_COUNT, DrumKit, DrumParam } from "../dsp/drums.ts";
 import {
+  insertTailFrames,
   Instrument,
   INSTRUMENT_PARAM_COUNT,
   INSTRUMENT_STATE_TAG,
@@ -213,7 +214,7 @@ Deno.test("Rack targets, param counts and state size", () => {
   const mixerSize = rack.mixer.stateSize;
   assert.equal(
     rack.stateSize,
-    9 + MINI_SYNTH_STATE_SIZE + 2 * CHANNEL_STRIP_STATE_SIZE + 4 * instrumentStateSize(16) +
+    9 + MINI_SYNTH_STATE_SIZE + 2 * CHANNEL_STRIP_STATE_SIZE + 4 * instrumentStateSize(16, RATE) +
       DRUM_KIT_STATE_SIZE + mixerSize,
   );
   const names = new Set<string>();
@@ -254,8 +255,8 @@ Deno.test("Rack routes notes by target: instrument 1 sounds at the note's freque
   for (let t = 2; t <= 4; t++) {
     assert.equal(a.instrument(t)?.activeVoices, 0);
     // Not played: its state is as built, apart from the waveform set on instrument 2.
-    const got = new Float64Array(instrumentStateSize(16));
-    const want = new Float64Array(instrumentStateSize(16));
+    const got = new Float64Array(instrumentStateSize(16, RATE));
+    const want = new Float64Array(instrumentStateSize(16, RATE));
     if (t === 2) fresh.setParam(2, InstrumentParam.Waveform, 0);
     (a.instrument(t) as Instrument).saveState(got);
     (fresh.instrument(t) as Instrument).saveState(want);
@@ -487,8 +488,8 @@ Deno.test("Rack skips idle instruments and drums bit-transparently, gliding para
   assert.ok(maxAbs(want, 2 * 6000) > 0.1, "it played");
   assertBitIdentical(got, want, "gated vs un-gated");
   for (let k = 0; k < 4; k++) {
-    const a = new Float64Array(instrumentStateSize(16));
-    const b = new Float64Array(instrumentStateSize(16));
+    const a = new Float64Array(instrumentStateSize(16, RATE));
+    const b = new Float64Array(instrumentStateSize(16, RATE));
     (rack.instrument(k + 1) as Instrument).saveState(a);
     (ref.instruments[k] as Instrument).saveState(b);
     assert.deepEqual(a, b, `instrument ${k + 1} state`);
@@ -496,12 +497,95 @@ Deno.test("Rack skips idle instruments and drums bit-transparently, gliding para
   assert.equal(RACK_AWAKE_MS, 250);
 });
 
+Deno.test("Rack skips resting instruments bit-transparently with inserts: chorus tails, compression, drive", () => {
+  const I = InstrumentParam;
+  const frames = 48000;
+  const cmds: Cmd[] = [
+    // 1: chorus switched on while idle; two phrases, each with a tail, resting in between.
+    param(0, 1, I.ChorusMix, 0.6),
+    param(0, 1, I.ChorusDepth, 0.9),
+    param(0, 1, I.AmpRelease, 30),
+    on(6000, 1, 60),
+    off(9000, 1, 60),
+    on(26000, 1, 67),
+    off(27000, 1, 67),
+    // 2: compressed chord; the chorus comes in while it sounds (its pre-roll mid-note).
+    param(100, 2, I.CompMix, 1),
+    param(100, 2, I.CompThreshold, -30),
+    param(100, 2, I.CompRelease, 2000),
+    on(7000, 2, 48),
+    on(7000, 2, 55),
+    param(12000, 2, I.ChorusMix, 0.5),
+    off(15000, 2, 48),
+    off(15000, 2, 55),
+    on(40000, 2, 50), // finds its compressor recovered
+    // 3: drive switched on and off mid-note.
+    on(7500, 3, 62),
+    param(8000, 3, I.DriveMix, 1),
+    param(8000, 3, I.Drive, 24),
+    param(11000, 3, I.DriveMix, 0),
+    off(13000, 3, 62),
+    // 4: everything, then the chorus switched off while it rests.
+    param(30000, 4, I.DriveMix, 0.7),
+    param(30000, 4, I.ChorusMix, 1),
+    param(30000, 4, I.CompMix, 0.5),
+    on(30500, 4, 57),
+    off(33000, 4, 57),
+    param(42000, 4, I.ChorusMix, 0),
+  ];
+  const rack = new Rack(RATE);
+  const ref = referenceRack();
+  const got = play(rackPlayer(rack), frames, cmds, { splitSeed: 4 });
+  const want = play(ref, frames, cmds, { splitSeed: 4 });
+  assert.ok(maxAbs(want, 2 * 6000) > 0.1, "it played");
+  assertBitIdentical(got, want, "gated vs un-gated");
+  for (let k = 0; k < 4; k++) {
+    const a = new Float64Array(instrumentStateSize(16, RATE));
+    const b = new Float64Array(instrumentStateSize(16, RATE));
+    (rack.instrument(k + 1) as Instrument).saveState(a);
+    (ref.instruments[k] as Instrument).saveState(b);
+    assert.deepEqual(a, b, `instrument ${k + 1} state`);
+  }
+  for (const t of [1, 3, 4]) assert.equal(rack.instrument(t)?.isResting, true, `${t} rests`);
+  assert.equal(rack.instrument(2)?.isResting, false, "2 still plays");
+});
+
+Deno.test("Rack renders an instrument's chorus tail after its last voice, then skips it (spied)", () => {
+  const calls = { n: 0 };
+  const instMix = Instrument.prototype.mixInto;
+  Instrument.prototype.mixInto = function (this: Instrument, ...args) {
+    if (this.name === "t2") calls.n++;
+    instMix.apply(this, args);
+  };
+  try {
+    const count = (chorus: number) => {
+      const rack = new Rack(RATE);
+      const p = rackPlayer(rack);
+      // Set 0.5 s before the note: the awake window is over when it starts.
+      play(p, 24000, [
+        param(0, 2, InstrumentParam.ChorusMix, chorus),
+        param(0, 2, InstrumentParam.AmpRelease, 10),
+      ]);
+      calls.n = 0;
+      play(p, 200 * BLOCK, [on(0, 2, 60), off(2000, 2, 60)]);
+      return calls.n;
+    };
+    const plain = count(0);
+    const chorus = count(0.5);
+    const tail = Math.ceil(insertTailFrames(RATE) / BLOCK);
+    assert.ok(plain > 10 && plain < 100, `${plain} chunks`);
+    assert.ok(chorus >= plain + tail - 1 && chorus <= plain + tail + 1, `${chorus} vs ${plain}`);
+  } finally {
+    Instrument.prototype.mixInto = instMix;
+  }
+});
+
 Deno.test("Rack idle: silent output, idle instruments and drums are not rendered at all", () => {
   const rack = new Rack(RATE);
   const kitBefore = new Float64Array(DRUM_KIT_STATE_SIZE);
   rack.drums.saveState(kitBefore, 0);
   const instBefore = [1, 2, 3, 4].map((t) => {
-    const s = new Float64Array(instrumentStateSize(16));
+    const s = new Float64Array(instrumentStateSize(16, RATE));
     (rack.instrument(t) as Instrument).saveState(s);
     return s;
   });
@@ -513,7 +597,7 @@ Deno.test("Rack idle: silent output, idle instruments and drums are not rendered
   // The kit renders its master gain smoother even when idle: not calling it leaves it as it was.
   assert.deepEqual(kitAfter, kitBefore);
   for (let t = 1; t <= 4; t++) {
-    const s = new Float64Array(instrumentStateSize(16));
+    const s = new Float64Array(instrumentStateSize(16, RATE));
     (rack.instrument(t) as Instrument).saveState(s);
     assert.deepEqual(s, instBefore[t - 1]);
   }
@@ -525,10 +609,10 @@ Deno.test("Rack idle: silent output, idle instruments and drums are not rendered
     off(2000, 2, 60),
   ]);
   assert.equal(rack.instrument(2)?.activeVoices, 0);
-  const frozen = new Float64Array(instrumentStateSize(16));
+  const frozen = new Float64Array(instrumentStateSize(16, RATE));
   (rack.instrument(2) as Instrument).saveState(frozen);
   play(rackPlayer(rack), 4800);
-  const later = new Float64Array(instrumentStateSize(16));
+  const later = new Float64Array(instrumentStateSize(16, RATE));
   (rack.instrument(2) as Instrument).saveState(later);
   assert.deepEqual(later, frozen);
 });
@@ -585,7 +669,9 @@ Deno.test("Rack rejects unknown targets and params, bad notes, NaN and ±Infinit
     ["synth", () => rack.setParam(0, SynthParam.SineFreq, 300)],
     ["instrument 4", () => rack.setParam(4, InstrumentParam.FilterCutoff, 500)],
     ["drums", () => rack.setParam(T.Drums, DRUM_TARGET_PARAM_COUNT - 1, 0.3)],
-    ["mixer", () => rack.setParam(T.Mixer, MIXER_PARAM_COUNT - 1, -3)],
+    ["mixer", () => rack.setParam(T.Mixer, MixerParam.Ceiling, -3)],
+    ["mixer, last param", () => rack.setParam(T.Mixer, MIXER_PARAM_COUNT - 1, 0.75)],
+    ["instrument 2, last param", () => rack.setParam(2, INSTRUMENT_PARAM_COUNT - 1, 0.5)],
     ["synth strip", () => rack.setParam(T.MiniSynthStrip, StripParam.Gain, 1.5)],
     ["drum strip", () => rack.setParam(T.DrumStrip, StripParam.DelaySend, 0.2)],
     ["note on", () => rack.noteOn(3, 61.5, 0.5)],
@@ -683,6 +769,15 @@ function snapshotScript(sends: boolean): { before: Cmd[]; after: Cmd[]; split: n
       param(0, 2, InstrumentParam.DelaySend, 0.5),
       param(0, T.DrumStrip, StripParam.ReverbSend, 0.7),
       param(0, T.MiniSynthStrip, StripParam.DelaySend, 0.4),
+      // Inserts (chorus line, compression, drive) and the tempo-synced delay in the snapshot.
+      param(0, T.Mixer, MixerParam.Tempo, 132),
+      param(0, T.Mixer, MixerParam.DelayBeats, 0.75),
+      param(0, 1, InstrumentParam.ChorusMix, 0.6),
+      param(0, 2, InstrumentParam.CompMix, 1),
+      param(0, 2, InstrumentParam.CompThreshold, -30),
+      param(0, 2, InstrumentParam.DriveMix, 0.5),
+      param(11900, 3, InstrumentParam.ChorusMix, 0.5), // pre-rolling at the snapshot
+      param(11950, 2, InstrumentParam.DriveMix, 1), // gliding at the snapshot
     );
   }
   const after: Cmd[] = [
@@ -724,7 +819,7 @@ Deno.test("Rack snapshot continues bit-identically (sends at 0)", () => {
 
 // Needs the mixer to snapshot its Reverb and StereoDelay lines too (and guard and
 // limiter): the effect tails must continue across the load. Do not weaken this test.
-Deno.test("Rack snapshot continues bit-identically (reverb and delay sends on)", () => {
+Deno.test("Rack snapshot continues bit-identically (sends, inserts, tempo-synced delay on)", () => {
   snapshotContinuation(true);
 });
 
