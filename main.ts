@@ -14,17 +14,23 @@ import { NO_DEVICE_HINT, PortAudio } from "./engine/portaudio.ts";
 import type { EngineControl } from "./engine/control.ts";
 import {
   CHRONUS_PARSERS,
+  type CommandsAction,
+  Conductor,
+  createPhraseParser,
   DEFAULT_OSC_HOST,
   DEFAULT_OSC_PORT,
+  firstParser,
   HELP_TEXT,
   lineAnswerHandler,
+  type LineParser,
   linesFromReadable,
   type OscServer,
-  parseChronusLine,
   parseDecimal,
+  PatchModel,
   runLineSession,
   runMonitor,
   runSendCommand,
+  scriptPace,
   startOscServer,
   ttyLines,
 } from "./repl/mod.ts";
@@ -197,17 +203,42 @@ function input(): AsyncIterable<string> {
   return Deno.stdin.isTerminal() ? ttyLines("chronus> ") : linesFromReadable(Deno.stdin.readable);
 }
 
+/** The language of one input source: address commands, then phrases (with its own undo). */
+interface Voice {
+  readonly parsers: readonly LineParser[];
+  readonly afterSend: (action: CommandsAction) => void;
+}
+
+/** One patch model and conductor per engine; a parser list per source. */
+function voices(engine: EngineControl): { voice: (source: string) => Voice; conductor: Conductor } {
+  const model = new PatchModel();
+  const conductor = new Conductor(engine, model);
+  return {
+    conductor,
+    voice: (source) => ({
+      parsers: [...CHRONUS_PARSERS, createPhraseParser(model, { source })],
+      afterSend: conductor.hook(source),
+    }),
+  };
+}
+
 /** Listen for OSC if asked; a port in use is a warning, not a failure (the REPL still works). */
 async function startOsc(
   engine: EngineControl,
   options: CliOptions,
+  voice: Voice,
 ): Promise<OscServer | undefined> {
   if (options.osc === undefined) return undefined;
   try {
     return await startOscServer({
       host: options.osc.host,
       port: options.osc.port,
-      handle: lineAnswerHandler({ engine, parse: parseChronusLine, helpText: HELP_TEXT }),
+      handle: lineAnswerHandler({
+        engine,
+        parse: firstParser(voice.parsers),
+        helpText: HELP_TEXT,
+        afterSend: voice.afterSend,
+      }),
     });
   } catch (error) {
     console.error(
@@ -232,14 +263,17 @@ function untilSignal(): Promise<void> {
   });
 }
 
-async function session(engine: EngineControl): Promise<{ failures: number }> {
+async function session(engine: EngineControl, voice: Voice): Promise<{ failures: number }> {
   const encoder = new TextEncoder();
   return await runLineSession({
     engine,
-    parsers: CHRONUS_PARSERS,
+    parsers: voice.parsers,
     input: input(),
     write: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
     helpText: HELP_TEXT,
+    afterSend: voice.afterSend,
+    // Piped scripts honour `wait` and note lengths; at a prompt, the person paces.
+    ...(Deno.stdin.isTerminal() ? {} : { pace: scriptPace }),
   });
 }
 
@@ -259,7 +293,9 @@ async function runOffline(options: CliOptions): Promise<number> {
     sampleRate: options.sampleRate,
     blockFrames: options.blockFrames,
   });
-  const { failures } = await session(engine);
+  const { conductor, voice } = voices(engine);
+  const { failures } = await session(engine, voice("local"));
+  conductor.cancel();
   const audio = engine.renderFrames(Math.round(options.seconds * options.sampleRate));
   await writeFileAtomically(
     options.out,
@@ -281,7 +317,8 @@ async function runRealtime(options: CliOptions): Promise<number> {
     },
   });
   const interactive = Deno.stdin.isTerminal();
-  const osc = await startOsc(engine, options);
+  const { conductor, voice } = voices(engine);
+  const osc = await startOsc(engine, options, voice("osc"));
   if (interactive) {
     const status = engine.status();
     const listening = osc === undefined ? "" : `, OSC on ${osc.host}:${osc.port}`;
@@ -291,7 +328,7 @@ async function runRealtime(options: CliOptions): Promise<number> {
   }
   let failures = 0;
   try {
-    ({ failures } = await session(engine));
+    ({ failures } = await session(engine, voice("local")));
     if (!interactive && options.stay) {
       await untilSignal();
     } else if (!interactive && options.lingerSeconds > 0) {
@@ -299,6 +336,7 @@ async function runRealtime(options: CliOptions): Promise<number> {
     }
   } finally {
     await osc?.close();
+    conductor.cancel();
     await engine.stop();
   }
   return !interactive && failures > 0 ? 1 : 0;

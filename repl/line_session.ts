@@ -31,7 +31,15 @@ export interface AnswerOptions {
   readonly parse: LineParser;
   /** Text printed by `/help`; defaults to {@linkcode HELP_TEXT}. */
   readonly helpText?: string;
+  /**
+   * Called after the engine accepted a line's commands (to update a patch
+   * model, schedule timed commands, …). Not called when `send` threw.
+   */
+  readonly afterSend?: (action: CommandsAction) => void;
 }
+
+/** A line action that sends commands. */
+export type CommandsAction = Extract<LineAction, { kind: "commands" }>;
 
 /** The answer to one line. */
 export interface LineAnswer {
@@ -41,6 +49,8 @@ export interface LineAnswer {
   readonly failed: boolean;
   /** True when the line asked to end the session. */
   readonly quit: boolean;
+  /** The commands action the engine accepted, if the line was one. */
+  readonly sent?: CommandsAction;
 }
 
 const NOTHING: LineAnswer = { output: [], failed: false, quit: false };
@@ -85,7 +95,8 @@ function act(action: LineAction, options: AnswerOptions): LineAnswer {
       return NOTHING;
     case "commands":
       options.engine.send(action.specs);
-      return ok(action.message);
+      options.afterSend?.(action);
+      return { ...ok(action.message), sent: action };
     case "status":
       return ok("status", formatStatus(options.engine.status()).split("\n"));
     case "fault":
@@ -124,6 +135,13 @@ export interface LineSessionOptions {
   readonly write: (line: string) => void;
   /** Text printed by `/help`; defaults to {@linkcode HELP_TEXT}. */
   readonly helpText?: string;
+  /** See {@linkcode AnswerOptions.afterSend}. */
+  readonly afterSend?: (action: CommandsAction) => void;
+  /**
+   * How long to wait after a line before reading the next, in ms (scripts:
+   * `wait 2 beats`, `play C4 for 1 bar`); default: never wait.
+   */
+  readonly pace?: (action: CommandsAction) => number;
 }
 
 /** Counts of a finished {@linkcode runLineSession}. */
@@ -157,9 +175,13 @@ export interface LineSessionResult {
  */
 export async function runLineSession(options: LineSessionOptions): Promise<LineSessionResult> {
   const parse = firstParser(options.parsers);
-  const answerOptions: AnswerOptions = options.helpText === undefined
-    ? { engine: options.engine, parse }
-    : { engine: options.engine, parse, helpText: options.helpText };
+  const answerOptions: AnswerOptions = {
+    engine: options.engine,
+    parse,
+    ...(options.helpText === undefined ? {} : { helpText: options.helpText }),
+    ...(options.afterSend === undefined ? {} : { afterSend: options.afterSend }),
+  };
+  const pace = options.pace;
   let lines = 0;
   let failures = 0;
   let iterator: AsyncIterator<string> | undefined;
@@ -176,6 +198,10 @@ export async function runLineSession(options: LineSessionOptions): Promise<LineS
       if (answer.failed) failures++;
       for (const out of answer.output) options.write(out);
       if (answer.quit) return { lines, failures, quit: true };
+      if (pace !== undefined && answer.sent !== undefined) {
+        const ms = pace(answer.sent);
+        if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+      }
     }
   } catch (error) {
     if (open) throw error; // from `write`: the caller's output is broken

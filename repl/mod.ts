@@ -34,3 +34,7 @@ export * from "./osc_codec.ts";
 export * from "./osc_server.ts";
 export * from "./osc_client.ts";
 export * from "./monitor.ts";
+export * from "./patch_model.ts";
+export * from "./phrase_parser.ts";
+export * from "./phrase_vocabulary.ts";
+export * from "./conductor.ts";

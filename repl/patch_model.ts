@@ -208,6 +208,11 @@ export interface PhraseAction {
   readonly ops: readonly PatchOp[];
   /** Commands to send later, in increasing `afterMs` order. */
   readonly later: readonly LaterCommands[];
+  /**
+   * How long the phrase lasts, in ms (its waits and timed notes): a script
+   * reads its next line only after this long. 0 or absent: at once.
+   */
+  readonly spanMs?: number;
 }
 
 /**

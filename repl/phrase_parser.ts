@@ -249,6 +249,7 @@ function parsePhrase(model: PatchModel, source: string, line: string): ParseResu
     message: joinMessages(ctx.messages),
     ops: ctx.ops,
     later,
+    spanMs: ctx.cursorMs,
   };
   return parsed(action);
 }
