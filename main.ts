@@ -59,6 +59,7 @@ options:
   --osc-host <addr>  address to bind OSC to, default 127.0.0.1 (this machine only)
   --no-osc           do not listen for OSC
   --stay             keep playing after piped stdin ends, until Ctrl-C or SIGTERM
+  --json             answer each input line with one JSON object (for agents and scripts)
 
 examples:
   printf '/test\\n/mod/sine/freq 660\\n' | chronus --linger 2
@@ -81,6 +82,7 @@ interface CliOptions {
   /** OSC server address, or undefined for no OSC. */
   readonly osc: { readonly host: string; readonly port: number } | undefined;
   readonly stay: boolean;
+  readonly json: boolean;
 }
 
 function numberOption(
@@ -123,6 +125,7 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
         "osc-host": { type: "string" },
         "no-osc": { type: "boolean" },
         stay: { type: "boolean" },
+        json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -168,6 +171,7 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
         }),
       },
       stay: values.stay === true,
+      json: values.json === true,
     },
   };
 }
@@ -207,6 +211,7 @@ function input(): AsyncIterable<string> {
 interface Voice {
   readonly parsers: readonly LineParser[];
   readonly afterSend: (action: CommandsAction) => void;
+  readonly patchState: () => unknown;
 }
 
 /** One patch model and conductor per engine; a parser list per source. */
@@ -218,6 +223,7 @@ function voices(engine: EngineControl): { voice: (source: string) => Voice; cond
     voice: (source) => ({
       parsers: [...CHRONUS_PARSERS, createPhraseParser(model, { source })],
       afterSend: conductor.hook(source),
+      patchState: () => model.toJSON(),
     }),
   };
 }
@@ -238,6 +244,7 @@ async function startOsc(
         parse: firstParser(voice.parsers),
         helpText: HELP_TEXT,
         afterSend: voice.afterSend,
+        patchState: voice.patchState,
       }),
     });
   } catch (error) {
@@ -263,7 +270,11 @@ function untilSignal(): Promise<void> {
   });
 }
 
-async function session(engine: EngineControl, voice: Voice): Promise<{ failures: number }> {
+async function session(
+  engine: EngineControl,
+  voice: Voice,
+  json: boolean,
+): Promise<{ failures: number }> {
   const encoder = new TextEncoder();
   return await runLineSession({
     engine,
@@ -272,6 +283,8 @@ async function session(engine: EngineControl, voice: Voice): Promise<{ failures:
     write: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
     helpText: HELP_TEXT,
     afterSend: voice.afterSend,
+    patchState: voice.patchState,
+    json,
     // Piped scripts honour `wait` and note lengths; at a prompt, the person paces.
     ...(Deno.stdin.isTerminal() ? {} : { pace: scriptPace }),
   });
@@ -294,7 +307,7 @@ async function runOffline(options: CliOptions): Promise<number> {
     blockFrames: options.blockFrames,
   });
   const { conductor, voice } = voices(engine);
-  const { failures } = await session(engine, voice("local"));
+  const { failures } = await session(engine, voice("local"), options.json);
   conductor.cancel();
   const audio = engine.renderFrames(Math.round(options.seconds * options.sampleRate));
   await writeFileAtomically(
@@ -322,13 +335,14 @@ async function runRealtime(options: CliOptions): Promise<number> {
   if (interactive) {
     const status = engine.status();
     const listening = osc === undefined ? "" : `, OSC on ${osc.host}:${osc.port}`;
-    console.log(
+    // With --json, stdout carries only the JSON answers.
+    (options.json ? console.error : console.log)(
       `chronus: playing on ${status.backend} (${status.device}), ${status.sampleRate} Hz, ${status.blockFrames} frames${listening}; /help for commands, /quit or Ctrl-D to leave`,
     );
   }
   let failures = 0;
   try {
-    ({ failures } = await session(engine, voice("local")));
+    ({ failures } = await session(engine, voice("local"), options.json));
     if (!interactive && options.stay) {
       await untilSignal();
     } else if (!interactive && options.lingerSeconds > 0) {

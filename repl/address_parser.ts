@@ -83,6 +83,14 @@ const ADDRESSES: ReadonlyMap<string, AddressEntry> = new Map<string, AddressEntr
   ],
   ["/mod/master/gain", param(SynthParam.MasterGain, "master gain", 0.8, "master output gain")],
   ["/status", { kind: "action", action: { kind: "status" }, summary: "show engine status" }],
+  [
+    "/state",
+    {
+      kind: "action",
+      action: { kind: "state" },
+      summary: "print the whole state (patch and engine) as one JSON object",
+    },
+  ],
   ["/help", { kind: "action", action: { kind: "help" }, summary: "show this help" }],
   ["/quit", { kind: "action", action: { kind: "quit" }, summary: "stop reading commands" }],
   ["/fault/kill", { kind: "fault", fault: "kill", summary: "crash a DSP slot's worker" }],

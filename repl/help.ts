@@ -32,5 +32,11 @@ export const HELP_TEXT: string = [
   formatHelp(ADDRESS_HELP),
   "Instruments, drums and mixer:",
   ...INSTRUMENT_HELP.map((h) => `${h.usage}  ${h.summary}`),
+  "Phrases (say `help <topic>` for more: notes, chords, timbre, effects, time, control):",
+  "  play C4 · play a C minor chord · Cm7 · play the D dorian scale · play C4 for 2 beats",
+  "  lead: saw, cutoff 1200 · on bass: play C2 · brighter · a bit darker · more resonance",
+  "  pluck · legato · attack 10ms · louder · volume 50% · ff · add reverb · more delay · dry",
+  "  tempo 120 · faster · wait 2 beats · mute bass · solo lead · panic · undo · what is playing",
+  "  state --json (the whole state as one JSON object)",
   "Each command answers one line: 'ok  <what it did>' or 'error  <what was wrong>'.",
 ].join("\n");

@@ -29,7 +29,9 @@ export type LineAction =
   /** End the session. */
   | { readonly kind: "quit" }
   /** A blank line or a `#` comment: nothing to do. */
-  | { readonly kind: "empty" };
+  | { readonly kind: "empty" }
+  /** Print the whole state (patch and engine) as one JSON object: `state`, `state --json`. */
+  | { readonly kind: "state" };
 
 /**
  * Why a parser refused a line: `"unknown"` means "not mine, let the next

@@ -36,6 +36,8 @@ export interface AnswerOptions {
    * model, schedule timed commands, …). Not called when `send` threw.
    */
   readonly afterSend?: (action: CommandsAction) => void;
+  /** The patch part of `state` (a patch model's JSON); the engine's status is added to it. */
+  readonly patchState?: () => unknown;
 }
 
 /** A line action that sends commands. */
@@ -51,6 +53,8 @@ export interface LineAnswer {
   readonly quit: boolean;
   /** The commands action the engine accepted, if the line was one. */
   readonly sent?: CommandsAction;
+  /** True when `output` is the one-line JSON state object. */
+  readonly state?: boolean;
 }
 
 const NOTHING: LineAnswer = { output: [], failed: false, quit: false };
@@ -99,6 +103,18 @@ function act(action: LineAction, options: AnswerOptions): LineAnswer {
       return { ...ok(action.message), sent: action };
     case "status":
       return ok("status", formatStatus(options.engine.status()).split("\n"));
+    case "state":
+      return {
+        output: [
+          JSON.stringify({
+            ...stateObject(options.patchState?.()),
+            engine: options.engine.status(),
+          }),
+        ],
+        failed: false,
+        quit: false,
+        state: true,
+      };
     case "fault":
       options.engine.injectFault(action.fault, action.slot);
       return ok(`fault ${action.fault} injected into the ${action.slot} slot`);
@@ -107,6 +123,10 @@ function act(action: LineAction, options: AnswerOptions): LineAnswer {
     case "quit":
       return { output: [OK_PREFIX + "bye"], failed: false, quit: true };
   }
+}
+
+function stateObject(patch: unknown): Record<string, unknown> {
+  return typeof patch === "object" && patch !== null ? { ...patch } : {};
 }
 
 function describe(action: LineAction): string {
@@ -137,6 +157,14 @@ export interface LineSessionOptions {
   readonly helpText?: string;
   /** See {@linkcode AnswerOptions.afterSend}. */
   readonly afterSend?: (action: CommandsAction) => void;
+  /** See {@linkcode AnswerOptions.patchState}. */
+  readonly patchState?: () => unknown;
+  /**
+   * Answer with exactly one JSON object per input line:
+   * `{"ok":…,"input":…,"commands":[…],"message":…}` (or the state object for
+   * `state`). The contract for agents and tests.
+   */
+  readonly json?: boolean;
   /**
    * How long to wait after a line before reading the next, in ms (scripts:
    * `wait 2 beats`, `play C4 for 1 bar`); default: never wait.
@@ -180,6 +208,7 @@ export async function runLineSession(options: LineSessionOptions): Promise<LineS
     parse,
     ...(options.helpText === undefined ? {} : { helpText: options.helpText }),
     ...(options.afterSend === undefined ? {} : { afterSend: options.afterSend }),
+    ...(options.patchState === undefined ? {} : { patchState: options.patchState }),
   };
   const pace = options.pace;
   let lines = 0;
@@ -194,9 +223,11 @@ export async function runLineSession(options: LineSessionOptions): Promise<LineS
       if (next.done === true) return { lines, failures, quit: false };
       open = true;
       lines++;
-      const answer = answerLine(String(next.value), answerOptions);
+      const line = String(next.value);
+      const answer = answerLine(line, answerOptions);
       if (answer.failed) failures++;
-      for (const out of answer.output) options.write(out);
+      if (options.json === true) options.write(jsonAnswer(line, answer));
+      else for (const out of answer.output) options.write(out);
       if (answer.quit) return { lines, failures, quit: true };
       if (pace !== undefined && answer.sent !== undefined) {
         const ms = pace(answer.sent);
@@ -211,6 +242,30 @@ export async function runLineSession(options: LineSessionOptions): Promise<LineS
   } finally {
     if (open) await closeQuietly(iterator);
   }
+}
+
+/**
+ * The one JSON line answering `input` in `--json` mode: the state object for
+ * `state`, else `{"ok","input","commands","message"}` where `message` is the
+ * answer without its `ok`/`error` prefix (detail lines joined by newlines).
+ *
+ * @example
+ * ```ts ignore
+ * jsonAnswer("/inst/lead/note C4", answer);
+ * // {"ok":true,"input":"/inst/lead/note C4","commands":[{"opcode":4,…}],"message":"lead note C4 (60) velocity 0.8"}
+ * ```
+ */
+export function jsonAnswer(input: string, answer: LineAnswer): string {
+  if (answer.state === true) return answer.output[0] ?? "{}";
+  const [first = "", ...details] = answer.output;
+  const head = first.startsWith(OK_PREFIX)
+    ? first.slice(OK_PREFIX.length)
+    : first.startsWith(ERROR_PREFIX)
+    ? first.slice(ERROR_PREFIX.length)
+    : first;
+  const message = [head, ...details.map((line) => line.slice(DETAIL_PREFIX.length))].join("\n");
+  const commands = answer.sent?.specs ?? [];
+  return JSON.stringify({ ok: !answer.failed, input, commands, message });
 }
 
 async function closeQuietly(iterator: AsyncIterator<string> | undefined): Promise<void> {

@@ -287,6 +287,10 @@ function wholeLine(
   switch (text) {
     case "status":
       return parsed({ kind: "status" });
+    case "state":
+    case "state --json":
+    case "show state":
+      return parsed({ kind: "state" });
     case "help":
       return parsed({ kind: "help" });
     case "quit":

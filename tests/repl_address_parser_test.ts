@@ -263,6 +263,7 @@ Deno.test("ADDRESS_HELP lists every address, and every example parses", () => {
     "/test",
     ...PARAM_ADDRESSES.map(([address]) => address),
     "/status",
+    "/state",
     "/help",
     "/quit",
     "/fault/kill",
