@@ -15,15 +15,18 @@ import type { EngineControl } from "./engine/control.ts";
 import {
   CHRONUS_PARSERS,
   type CommandsAction,
+  completeLine,
   Conductor,
   createPhraseParser,
   DEFAULT_OSC_HOST,
   DEFAULT_OSC_PORT,
+  ERROR_PREFIX,
   firstParser,
   HELP_TEXT,
   lineAnswerHandler,
   type LineParser,
   linesFromReadable,
+  OK_PREFIX,
   type OscServer,
   parseDecimal,
   PatchModel,
@@ -203,8 +206,37 @@ function describeEvent(event: EngineEvent): string {
   return `chronus: slot ${event.slot} ${event.type}: ${event.detail}`;
 }
 
+/** Where the REPL keeps its history: $XDG_STATE_HOME/chronus/history or ~/.local/state/…. */
+function historyFile(): string | undefined {
+  const base = Deno.env.get("XDG_STATE_HOME") ??
+    (Deno.env.get("HOME") === undefined ? undefined : `${Deno.env.get("HOME")}/.local/state`);
+  if (base === undefined) return undefined;
+  try {
+    Deno.mkdirSync(`${base}/chronus`, { recursive: true });
+    return `${base}/chronus/history`;
+  } catch {
+    return undefined;
+  }
+}
+
 function input(): AsyncIterable<string> {
-  return Deno.stdin.isTerminal() ? ttyLines("chronus> ") : linesFromReadable(Deno.stdin.readable);
+  if (!Deno.stdin.isTerminal()) return linesFromReadable(Deno.stdin.readable);
+  const history = historyFile();
+  return ttyLines("chronus> ", {
+    completer: completeLine,
+    ...(history === undefined ? {} : { historyFile: history }),
+  });
+}
+
+/** Colour a result line's ok/error prefix on a terminal (not with NO_COLOR or --json). */
+function coloured(line: string): string {
+  if (line.startsWith(OK_PREFIX)) {
+    return `\x1b[32m${OK_PREFIX.trimEnd()}\x1b[0m  ${line.slice(OK_PREFIX.length)}`;
+  }
+  if (line.startsWith(ERROR_PREFIX)) {
+    return `\x1b[31m${ERROR_PREFIX.trimEnd()}\x1b[0m  ${line.slice(ERROR_PREFIX.length)}`;
+  }
+  return line;
 }
 
 /** The language of one input source: address commands, then phrases (with its own undo). */
@@ -276,11 +308,12 @@ async function session(
   json: boolean,
 ): Promise<{ failures: number }> {
   const encoder = new TextEncoder();
+  const colour = !json && Deno.stdout.isTerminal() && Deno.env.get("NO_COLOR") === undefined;
   return await runLineSession({
     engine,
     parsers: voice.parsers,
     input: input(),
-    write: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
+    write: (line) => Deno.stdout.writeSync(encoder.encode((colour ? coloured(line) : line) + "\n")),
     helpText: HELP_TEXT,
     afterSend: voice.afterSend,
     patchState: voice.patchState,

@@ -20,6 +20,7 @@ import { ControlBlock, F, H, I, nowMs } from "./_control.ts";
 import { SlotRenderer } from "./slot_renderer.ts";
 import { beginBlock } from "./_stamp_lock.ts";
 import { waitTimeout } from "./_wait_timeout.ts";
+import { withIdlePriority } from "./_thread_priority.ts";
 import {
   DEGRADED_EXTRA_BLOCKS,
   type SlotInit,
@@ -93,11 +94,16 @@ function warmUp(sampleRate: number, blockFrames: number): void {
   const queue = CommandQueue.create(16);
   const renderer = new SlotRenderer(rack, queue, { blockFrames });
   const out = new Float32Array(blockFrames * 2);
+  // Snapshots too: the healthy slot writes one while it alone plays, so its
+  // first save must not pay for cold code.
+  const state = new Float64Array(rack.stateSize);
   for (let block = 0; block < WARMUP_BLOCKS; block++) {
     const spec = warmUpCommand(block);
     if (spec !== undefined) queue.push({ ...spec, frame: block * blockFrames + 7, seq: block });
     renderer.renderBlock(block, out);
+    if (block % 400 === 399) rack.saveState(state);
   }
+  rack.loadState(state);
 }
 
 /** Runs the render loop of one slot until the engine stops. */
@@ -128,7 +134,12 @@ function run(init: SlotInit): void {
   const periodMs = floats[F.PeriodMs] as number;
   const histogram = H.Render + slot;
 
-  warmUp(init.sampleRate, ring.blockFrames);
+  if (init.start.kind === "restore") {
+    // The healthy slot is playing alone: this warm-up's CPU burst must not delay it.
+    withIdlePriority(() => warmUp(init.sampleRate, ring.blockFrames));
+  } else {
+    warmUp(init.sampleRate, ring.blockFrames);
+  }
   queue.clear();
   post({ type: "bound", slot });
   let next: number;

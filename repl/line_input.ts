@@ -124,8 +124,34 @@ class LineSplitter {
 
 /** Options of {@linkcode ttyLines}. */
 export interface TtyLinesOptions {
-  /** Lines of history kept in memory for the up/down keys; default 500. */
+  /** Lines of history kept for the up/down keys; default 500. */
   readonly historySize?: number;
+  /** A file that keeps the history between sessions (read at start, appended per line). */
+  readonly historyFile?: string;
+  /** Tab completion: `[candidates, the text they complete]` for the line so far. */
+  readonly completer?: (line: string) => [string[], string];
+}
+
+/** The last `size` lines of a history file, newest first (as `node:readline` wants); [] if none. */
+export function readHistory(path: string, size: number): string[] {
+  try {
+    const lines = Deno.readTextFileSync(path).split("\n").filter((line) => line.trim() !== "");
+    return lines.slice(-size).reverse();
+  } catch {
+    return [];
+  }
+}
+
+function appendHistory(path: string, line: string): void {
+  if (line.trim() === "") return;
+  try {
+    Deno.writeTextFileSync(path, line.replace(/[\r\n]/g, " ") + "\n", {
+      append: true,
+      mode: 0o600,
+    });
+  } catch {
+    // History is a convenience: a read-only home must not stop the session.
+  }
 }
 
 /**
@@ -150,12 +176,17 @@ export async function* ttyLines(
     prompt,
     terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
     historySize: options.historySize ?? 500,
+    history: options.historyFile === undefined
+      ? []
+      : readHistory(options.historyFile, options.historySize ?? 500),
     removeHistoryDuplicates: true,
+    ...(options.completer === undefined ? {} : { completer: options.completer }),
   });
   rl.on("SIGINT", () => rl.close());
   try {
     rl.prompt();
     for await (const line of rl) {
+      if (options.historyFile !== undefined) appendHistory(options.historyFile, line);
       yield line;
       rl.prompt();
     }

@@ -38,3 +38,4 @@ export * from "./patch_model.ts";
 export * from "./phrase_parser.ts";
 export * from "./phrase_vocabulary.ts";
 export * from "./conductor.ts";
+export * from "./completion.ts";

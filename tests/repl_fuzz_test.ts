@@ -114,7 +114,7 @@ const NUMBERS = [
 ];
 const VALID = [...ADDRESS_HELP.map((h) => h.example), "/test", "", "# comment"];
 
-const KINDS = new Set(["commands", "status", "fault", "help", "quit", "empty"]);
+const KINDS = new Set(["commands", "status", "fault", "help", "quit", "empty", "state"]);
 
 /** Check a result is well formed, and that every command it carries is in range. */
 function checkResult(result: ParseResult, line: string): void {

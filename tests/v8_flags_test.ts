@@ -14,6 +14,12 @@ Deno.test("every launcher passes the real-time V8 flags of engine/_v8_flags.ts",
     String(config.tasks.start).includes(`--v8-flags=${REALTIME_V8_FLAGS} `),
     `deno task start: ${config.tasks.start}`,
   );
+  assert.ok(
+    String(config.tasks.test).includes(`--v8-flags=${REALTIME_V8_FLAGS} `),
+    `deno task test: ${config.tasks.test}`,
+  );
+  const test = await Deno.readTextFile(new URL("bin/test", ROOT));
+  assert.match(test, /test --allow-all --trace-leaks --v8-flags="\$CHRONUS_V8_FLAGS"/, "bin/test");
 });
 
 Deno.test("the real-time V8 flags are ones this Deno's V8 accepts", async () => {
