@@ -194,8 +194,6 @@ async function main(): Promise<void> {
     const env = { JACK_DEFAULT_SERVER: SERVER_64 };
     const l64 = (await probe<Latency>(["latency", "64", "200"], { env })).result;
     latencyRows("64 frames", l64, 3);
-    const tight = (await probe<Latency>(["latency", "64", "200", "0.7"], { env })).result;
-    latencyRows("64 frames, --lead 0.7", tight, 3);
   } finally {
     await stop64();
   }

@@ -302,8 +302,13 @@ export class Engine implements EngineControl {
   }
 }
 
+/**
+ * Default lead: 40 % of the period, at least 0.7 ms (render p99 is under
+ * 0.1 ms; the rest is scheduling margin), at most the period. 1.07 ms at
+ * 128 frames, 0.7 ms at 64 (measured: median 2.84 ms command → output).
+ */
 function defaultLeadMs(periodMs: number): number {
-  return Math.min(periodMs, Math.max(1, periodMs * 0.4));
+  return Math.min(periodMs, Math.max(0.7, periodMs * 0.4));
 }
 
 function startAudio(init: AudioInit): Promise<{ worker: Worker; message: AudioMessage }> {
