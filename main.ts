@@ -30,6 +30,8 @@ import {
   type OscServer,
   parseDecimal,
   PatchModel,
+  rateLimited,
+  RateLimiter,
   runLineSession,
   runMonitor,
   runSendCommand,
@@ -60,6 +62,7 @@ options:
   --quiet            do not print engine events (failovers, respawns) on stderr
   --osc-port <n>     OSC (UDP) port for other programs and \`chronus send\`, default 57120
   --osc-host <addr>  address to bind OSC to, default 127.0.0.1 (this machine only)
+  --osc-rate <n>     lines per second each OSC sender may send (excess refused), default 50
   --no-osc           do not listen for OSC
   --stay             keep playing after piped stdin ends, until Ctrl-C or SIGTERM
   --json             answer each input line with one JSON object (for agents and scripts)
@@ -83,7 +86,7 @@ interface CliOptions {
   readonly seconds: number;
   readonly quiet: boolean;
   /** OSC server address, or undefined for no OSC. */
-  readonly osc: { readonly host: string; readonly port: number } | undefined;
+  readonly osc: { readonly host: string; readonly port: number; readonly rate: number } | undefined;
   readonly stay: boolean;
   readonly json: boolean;
 }
@@ -126,6 +129,7 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
         quiet: { type: "boolean" },
         "osc-port": { type: "string" },
         "osc-host": { type: "string" },
+        "osc-rate": { type: "string" },
         "no-osc": { type: "boolean" },
         stay: { type: "boolean" },
         json: { type: "boolean" },
@@ -172,6 +176,7 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
           max: 65535,
           integer: true,
         }),
+        rate: numberOption("osc-rate", values["osc-rate"], 50, { min: 1, max: 100000 }),
       },
       stay: values.stay === true,
       json: values.json === true,
@@ -271,13 +276,17 @@ async function startOsc(
     return await startOscServer({
       host: options.osc.host,
       port: options.osc.port,
-      handle: lineAnswerHandler({
-        engine,
-        parse: firstParser(voice.parsers),
-        helpText: HELP_TEXT,
-        afterSend: voice.afterSend,
-        patchState: voice.patchState,
-      }),
+      // Programs and agents get a per-source rate limit; the sound never sees the excess.
+      handle: rateLimited(
+        lineAnswerHandler({
+          engine,
+          parse: firstParser(voice.parsers),
+          helpText: HELP_TEXT,
+          afterSend: voice.afterSend,
+          patchState: voice.patchState,
+        }),
+        new RateLimiter({ perSecond: options.osc.rate }),
+      ),
     });
   } catch (error) {
     console.error(

@@ -39,3 +39,4 @@ export * from "./phrase_parser.ts";
 export * from "./phrase_vocabulary.ts";
 export * from "./conductor.ts";
 export * from "./completion.ts";
+export * from "./rate_limit.ts";
