@@ -92,7 +92,9 @@ export class BlockReader {
       return active;
     }
     if (otherReady && otherRing.has(block)) {
-      Atomics.store(ints, I.Degraded, 1);
+      // No Degraded here: a switch with the block in hand loses nothing, and
+      // degraded mode's render-ahead would add up to four periods of command
+      // latency afterwards. A slot that died or hung is the supervisor's call.
       Atomics.store(ints, I.Active, other);
       Atomics.add(ints, I.Failovers, 1);
       Atomics.store(ints, I.LastGap, Atomics.load(ints, I.OpenGap));
