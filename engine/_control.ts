@@ -96,6 +96,8 @@ export const F = {
   CallbackEndMs: 10,
   /** The previous callback's {@linkcode F.CallbackStartMs} (audio thread only). */
   PreviousCallbackMs: 11,
+  /** Peak magnitude of each slot's last rendered block, linear (2 entries). */
+  Peak: 12,
 } as const;
 const FLOAT64_COUNT = 16;
 

@@ -65,6 +65,8 @@ export interface EngineStatus {
   readonly lateCommands: number;
   /** Output latency reported by the device, in ms (0 for null/offline). */
   readonly outputLatencyMs: number;
+  /** Peak magnitude of the active slot's last block (linear, 1 = 0 dBFS): a level meter. */
+  readonly outputPeak: number;
   /** Latency the DSP itself adds (the master limiter's look-ahead), in ms. */
   readonly dspLatencyMs: number;
   /**

@@ -204,7 +204,15 @@ function run(init: SlotInit): void {
     }
     beginBlock(ints, slot, next + 1);
     const started = performance.now();
-    renderer.renderBlock(next, views[next & (ring.capacity - 1)] as Float32Array);
+    const view = views[next & (ring.capacity - 1)] as Float32Array;
+    renderer.renderBlock(next, view);
+    let peak = 0;
+    for (let i = 0; i < view.length; i++) {
+      const x = view[i] as number;
+      const a = x < 0 ? -x : x;
+      if (a > peak) peak = a;
+    }
+    floats[F.Peak + slot] = peak;
     // Whole microseconds: a fractional ms passed to a call V8 did not inline is boxed.
     const renderMicros = Math.round((performance.now() - started) * 1000);
     if (!owns()) break;

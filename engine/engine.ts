@@ -275,6 +275,7 @@ export class Engine implements EngineControl {
       lateCommands: Atomics.load(ints, I.Late) + Atomics.load(ints, I.Late + 1),
       outputLatencyMs: floats[F.OutputLatencyMs] as number,
       dspLatencyMs: this.#dspLatencyMs,
+      outputPeak: floats[F.Peak + active] as number,
       realtimeAudio: this.#realtimeAudio,
       heapBytes: Deno.memoryUsage().heapUsed,
     };

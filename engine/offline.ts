@@ -109,6 +109,7 @@ export class OfflineEngine implements EngineControl {
       lateCommands: this.#renderer.lateCommands,
       outputLatencyMs: 0,
       dspLatencyMs: this.#rack.latencyFrames / this.sampleRate * 1000,
+      outputPeak: this.#block.reduce((peak, x) => Math.max(peak, Math.abs(x)), 0),
       realtimeAudio: false,
       heapBytes: Deno.memoryUsage().heapUsed,
     };

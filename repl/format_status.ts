@@ -33,6 +33,12 @@ function slotLine(slot: SlotStatus, activeSlot: number): string {
   ].join("  ");
 }
 
+/** A linear peak as dBFS with one decimal, or "silent". */
+export function peakText(peak: number): string {
+  if (!(peak > 0)) return "silent";
+  return `${(20 * Math.log10(peak)).toFixed(1)} dBFS`;
+}
+
 function gapText(gap: number): string {
   return gap < 0 ? "none" : `${num(gap)} samples`;
 }
@@ -71,6 +77,7 @@ export function formatStatus(status: EngineStatus): string {
       `blocks played ${num(status.blocksPlayed)}`,
     ].join("  "),
     [
+      `peak ${peakText(status.outputPeak)}`,
       `output latency ${num(status.outputLatencyMs, 1)} ms + DSP ${num(status.dspLatencyMs, 2)} ms`,
       `audio thread ${status.realtimeAudio ? "real-time" : "normal priority"}`,
       `heap ${num(status.heapBytes / MIB, 1)} MiB`,

@@ -1,13 +1,17 @@
 /**
  * `chronus monitor`: a status pane for the tmux layout. It asks a running
- * Chronus for `/status` over OSC a few times a second and redraws the
- * screen; when no Chronus answers, it says so and keeps trying.
+ * Chronus for its state (`/state`) over OSC a few times a second and redraws
+ * the screen: an output level meter, tempo, the notes each instrument holds,
+ * slot health and failovers. When no Chronus answers, it says so and keeps
+ * trying.
  *
  * @module
  */
 
 import { NoChronusError, sendPhrase } from "./osc_client.ts";
 import { DEFAULT_OSC_HOST, DEFAULT_OSC_PORT } from "./osc_server.ts";
+import { formatStatus } from "./format_status.ts";
+import type { EngineStatus } from "../engine/control.ts";
 
 /** Options of {@linkcode runMonitor}. */
 export interface MonitorOptions {
@@ -30,13 +34,53 @@ function drawOnTerminal(frame: string): void {
   Deno.stdout.writeSync(new TextEncoder().encode(`\x1b[H\x1b[2J${frame}\n`));
 }
 
-/** One frame of the monitor: a title line, then the status lines (or why there are none). */
+/** A horizontal meter for a linear peak: 40 cells over -60..0 dBFS. */
+export function meter(peak: number, cells = 40): string {
+  const db = peak > 0 ? 20 * Math.log10(peak) : -Infinity;
+  const filled = Math.max(0, Math.min(cells, Math.round(((db + 60) / 60) * cells)));
+  return `[${"#".repeat(filled)}${"-".repeat(cells - filled)}] ${
+    Number.isFinite(db) ? `${db.toFixed(1).padStart(6)} dBFS` : "silent"
+  }`;
+}
+
+/** The monitor's view of `state --json` (the parts it draws). */
+interface StateView {
+  readonly tempo?: number;
+  readonly focus?: string;
+  readonly instruments?: Record<
+    string,
+    { readonly held?: readonly string[]; readonly muted?: boolean }
+  >;
+  readonly engine?: EngineStatus;
+}
+
+/** The lines of one frame from a parsed `state --json` object. */
+export function stateLines(state: StateView): string[] {
+  const lines: string[] = [];
+  const engine = state.engine;
+  if (engine !== undefined) lines.push(`level ${meter(engine.outputPeak)}`);
+  if (state.tempo !== undefined) {
+    lines.push(`tempo ${state.tempo} bpm   focus ${state.focus ?? "?"}`);
+  }
+  for (const [name, inst] of Object.entries(state.instruments ?? {})) {
+    const held = inst.held ?? [];
+    lines.push(
+      `${name.padEnd(5)} ${inst.muted === true ? "muted " : ""}${
+        held.length > 0 ? held.join(" ") : "·"
+      }`,
+    );
+  }
+  if (engine !== undefined) lines.push("", ...formatStatus(engine).split("\n"));
+  return lines;
+}
+
+/** One frame of the monitor: a title line, then the state (or why there is none). */
 export async function monitorFrame(host: string, port: number): Promise<string> {
   const title = `chronus monitor  ${host}:${port}  ${new Date().toLocaleTimeString()}`;
   try {
-    const reply = await sendPhrase("/status", { host, port, timeoutMs: 500 });
-    const lines = reply.text.split("\n").slice(1).map((line) => line.trimStart());
-    return [title, "", ...(reply.ok ? lines : [`error: ${reply.text}`])].join("\n");
+    const reply = await sendPhrase("/state", { host, port, timeoutMs: 500 });
+    if (!reply.ok) return [title, "", `error: ${reply.text}`].join("\n");
+    return [title, "", ...stateLines(JSON.parse(reply.text) as StateView)].join("\n");
   } catch (error) {
     const why = error instanceof NoChronusError ? "waiting for Chronus…" : String(error);
     return [title, "", why].join("\n");

@@ -43,6 +43,7 @@ const STATUS: EngineStatus = {
   lateCommands: 1,
   outputLatencyMs: 5.84,
   dspLatencyMs: 0.25,
+  outputPeak: 0.5,
   realtimeAudio: true,
   heapBytes: 25 * 1024 * 1024,
 };
@@ -175,6 +176,7 @@ Deno.test("formatStatus shows every field of the engine status", () => {
       "late commands 1",
       "blocks played 98760",
       "output latency 5.8 ms + DSP 0.25 ms",
+      "peak -6.0 dBFS",
       "heap 25.0 MiB",
     ]
   ) assert(text.includes(part), `missing ${part} in\n${text}`);

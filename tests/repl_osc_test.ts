@@ -82,6 +82,7 @@ const STATUS: EngineStatus = {
   lateCommands: 0,
   outputLatencyMs: 0,
   dspLatencyMs: 0.25,
+  outputPeak: 0.25,
   realtimeAudio: false,
   heapBytes: 20 * 1024 * 1024,
 };

@@ -84,6 +84,8 @@ Deno.test({
       const monitor = await waitFor(1, /slot 0 .*voices [1-9]/);
       assert.match(monitor, /slot 1 /);
       assert.match(monitor, /chronus monitor {2}127\.0\.0\.1:\d+/);
+      assert.match(monitor, /level \[#+-*\]/, "the level meter moves");
+      assert.match(monitor, /lead +C4/, "the held note is shown");
       await tmux("send-keys", "-t", "t:chronus.0", "/quit", "Enter");
       await waitFor(0, /ok {2}bye/);
     } finally {
