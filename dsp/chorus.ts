@@ -7,6 +7,7 @@
  * @module
  */
 
+import { checkStateRange, loadDelayLine, loadSmootherClamped } from "./_state.ts";
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
 import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
@@ -250,11 +251,11 @@ export class Chorus {
     this.#write = Number.isInteger(w) && w >= 0 && w < len ? w : 0;
     const p = src[offset + 1] as number;
     this.#phase = p >= 0 && p < 1 ? p : 0;
-    let o = loadSmoother(this.#rate, src, offset + 2, CHORUS_MIN_RATE, CHORUS_MAX_RATE);
-    o = loadSmoother(this.#depth, src, o, 0, 1);
-    o = loadSmoother(this.#mix, src, o, 0, 1);
-    loadLine(this.#lineL, src, o);
-    loadLine(this.#lineR, src, o + len);
+    let o = loadSmootherClamped(this.#rate, src, offset + 2, CHORUS_MIN_RATE, CHORUS_MAX_RATE);
+    o = loadSmootherClamped(this.#depth, src, o, 0, 1);
+    o = loadSmootherClamped(this.#mix, src, o, 0, 1);
+    loadDelayLine(this.#lineL, src, o, CHORUS_STATE_LIMIT);
+    loadDelayLine(this.#lineR, src, o + len, CHORUS_STATE_LIMIT);
     return offset + this.stateSize;
   }
 
@@ -333,47 +334,5 @@ export class Chorus {
       if (e > s) buf.fill(0, 2 * s, 2 * e);
       this.reset();
     }
-  }
-}
-
-/**
- * Load smoother `s` from `src` at `offset`, then repair it: value and target
- * into [lo, hi], a non-finite one from the other, both non-finite to `lo`.
- * A valid snapshot is loaded unchanged. Returns the offset after it.
- */
-function loadSmoother(
-  s: ParamSmoother,
-  src: Float64Array,
-  offset: number,
-  lo: number,
-  hi: number,
-): number {
-  const next = s.loadState(src, offset);
-  const v = s.value;
-  const t = s.target;
-  const clamp = (x: number): number => (x < lo ? lo : x > hi ? hi : x);
-  const target = Number.isFinite(t) ? clamp(t) : Number.isFinite(v) ? clamp(v) : lo;
-  const value = Number.isFinite(v) ? clamp(v) : target;
-  if (value !== v || target !== t) {
-    s.reset(value);
-    s.setTarget(target);
-  }
-  return next;
-}
-
-/** Line values from `src` at `offset`; non-finite or beyond ±CHORUS_STATE_LIMIT to 0. */
-function loadLine(line: Float32Array, src: Float64Array, offset: number): void {
-  for (let i = 0; i < line.length; i++) {
-    const x = src[offset + i] as number;
-    line[i] = x >= -CHORUS_STATE_LIMIT && x <= CHORUS_STATE_LIMIT ? x : 0;
-  }
-}
-
-/** Throw unless `buf` holds `size` values from `offset`. */
-function checkStateRange(buf: Float64Array, offset: number, size: number): void {
-  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= buf.length)) {
-    throw new RangeError(
-      `state buffer must hold ${size} values from offset ${offset}, got ${buf.length}`,
-    );
   }
 }

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { checkStateRange, loadSmootherClamped } from "./_state.ts";
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
 import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
@@ -323,10 +324,10 @@ export class Compressor {
     const release = src[offset + 2] as number;
     if (Number.isFinite(release)) this.setRelease(release);
     const maxMakeup = COMPRESSOR_MAX_MAKEUP_DB;
-    let o = loadSmoother(this.#threshold, src, offset + 3, COMPRESSOR_MIN_THRESHOLD_DB, 0);
-    o = loadSmoother(this.#ratio, src, o, 1, COMPRESSOR_MAX_RATIO);
-    o = loadSmoother(this.#knee, src, o, 0, COMPRESSOR_MAX_KNEE_DB);
-    return loadSmoother(this.#makeup, src, o, -maxMakeup, maxMakeup);
+    let o = loadSmootherClamped(this.#threshold, src, offset + 3, COMPRESSOR_MIN_THRESHOLD_DB, 0);
+    o = loadSmootherClamped(this.#ratio, src, o, 1, COMPRESSOR_MAX_RATIO);
+    o = loadSmootherClamped(this.#knee, src, o, 0, COMPRESSOR_MAX_KNEE_DB);
+    return loadSmootherClamped(this.#makeup, src, o, -maxMakeup, maxMakeup);
   }
 
   /**
@@ -389,38 +390,5 @@ export class Compressor {
       if (e > s) buf.fill(0, 2 * s, 2 * e);
       this.reset();
     }
-  }
-}
-
-/**
- * Load smoother `s` from `src` at `offset`, then repair it: value and target
- * into [lo, hi], a non-finite one from the other, both non-finite to `lo`.
- * A valid snapshot is loaded unchanged. Returns the offset after it.
- */
-function loadSmoother(
-  s: ParamSmoother,
-  src: Float64Array,
-  offset: number,
-  lo: number,
-  hi: number,
-): number {
-  const next = s.loadState(src, offset);
-  const v = s.value;
-  const t = s.target;
-  const target = Number.isFinite(t) ? clamp(t, lo, hi) : Number.isFinite(v) ? clamp(v, lo, hi) : lo;
-  const value = Number.isFinite(v) ? clamp(v, lo, hi) : target;
-  if (value !== v || target !== t) {
-    s.reset(value);
-    s.setTarget(target);
-  }
-  return next;
-}
-
-/** Throw unless `buf` holds `size` values from `offset`. */
-function checkStateRange(buf: Float64Array, offset: number, size: number): void {
-  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= buf.length)) {
-    throw new RangeError(
-      `state buffer must hold ${size} values from offset ${offset}, got ${buf.length}`,
-    );
   }
 }

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { checkStateRange, loadDelayLine, loadSmootherClamped } from "./_state.ts";
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
 import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
@@ -117,40 +118,6 @@ export function stereoDelayStateSize(
 ): number {
   checkSampleRate(sampleRate);
   return OWN_STATE + 2 * (maxDelayFrames(maxTimeMs, sampleRate) + 1);
-}
-
-/**
- * Load smoother `s` from `src` at `offset`, then repair it: value and target
- * into [lo, hi], a non-finite one from the other, both non-finite to `lo`.
- * A valid snapshot is loaded unchanged. Returns the offset after it.
- */
-function loadSmoother(
-  s: ParamSmoother,
-  src: Float64Array,
-  offset: number,
-  lo: number,
-  hi: number,
-): number {
-  const next = s.loadState(src, offset);
-  const v = s.value;
-  const t = s.target;
-  const clamp = (x: number): number => (x < lo ? lo : x > hi ? hi : x);
-  const target = Number.isFinite(t) ? clamp(t) : Number.isFinite(v) ? clamp(v) : lo;
-  const value = Number.isFinite(v) ? clamp(v) : target;
-  if (value !== v || target !== t) {
-    s.reset(value);
-    s.setTarget(target);
-  }
-  return next;
-}
-
-/** Throw unless `buf` holds `size` values from `offset`. */
-function checkStateRange(buf: Float64Array, offset: number, size: number): void {
-  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= buf.length)) {
-    throw new RangeError(
-      `state buffer must hold ${size} values from offset ${offset}, got ${buf.length}`,
-    );
-  }
 }
 
 /** Options of {@linkcode StereoDelay}. */
@@ -369,11 +336,11 @@ export class StereoDelay {
     this.#tapB = tap(src[offset + 2] as number, this.#tapA);
     const fade = src[offset + 4] as number;
     this.#fade = fade >= 0 && fade < 1 ? fade : 0;
-    let o = loadSmoother(this.#feedback, src, offset + 5, 0, DELAY_MAX_FEEDBACK);
-    o = loadSmoother(this.#mix, src, o, 0, 1);
-    o = loadSmoother(this.#pingPong, src, o, 0, 1);
-    loadLine(this.#lineL, src, o);
-    loadLine(this.#lineR, src, o + len);
+    let o = loadSmootherClamped(this.#feedback, src, offset + 5, 0, DELAY_MAX_FEEDBACK);
+    o = loadSmootherClamped(this.#mix, src, o, 0, 1);
+    o = loadSmootherClamped(this.#pingPong, src, o, 0, 1);
+    loadDelayLine(this.#lineL, src, o, DELAY_STATE_LIMIT);
+    loadDelayLine(this.#lineR, src, o + len, DELAY_STATE_LIMIT);
     return offset + this.stateSize;
   }
 
@@ -452,13 +419,5 @@ export class StereoDelay {
       if (e > s) buf.fill(0, 2 * s, 2 * e);
       this.reset();
     }
-  }
-}
-
-/** Line values from `src` at `offset`; non-finite or beyond ±DELAY_STATE_LIMIT to 0. */
-function loadLine(line: Float32Array, src: Float64Array, offset: number): void {
-  for (let i = 0; i < line.length; i++) {
-    const x = src[offset + i] as number;
-    line[i] = x >= -DELAY_STATE_LIMIT && x <= DELAY_STATE_LIMIT ? x : 0;
   }
 }

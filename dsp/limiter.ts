@@ -21,6 +21,7 @@
  * @module
  */
 
+import { checkStateRange } from "./_state.ts";
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
 import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
@@ -471,14 +472,5 @@ export class SafetyLimiter {
     this.#boxSum = sum;
     this.#delayPos = dp;
     this.#minGain = minGain;
-  }
-}
-
-/** Throw unless `buf` holds `size` values from `offset`. */
-function checkStateRange(buf: Float64Array, offset: number, size: number): void {
-  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= buf.length)) {
-    throw new RangeError(
-      `state buffer must hold ${size} values from offset ${offset}, got ${buf.length}`,
-    );
   }
 }

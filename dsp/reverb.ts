@@ -21,6 +21,7 @@
  * @module
  */
 
+import { checkStateRange, loadSmootherClamped } from "./_state.ts";
 import { checkFinite, checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
 import { DEFAULT_SMOOTHING_MS, ParamSmoother, SMOOTHER_STATE_SIZE } from "./smoother.ts";
@@ -90,31 +91,6 @@ export function reverbStateSize(sampleRate: Hz): number {
   let total = OWN_STATE;
   for (let j = 0; j < LINES; j++) total += lineFrames(j, sampleRate);
   return total;
-}
-
-/**
- * Load smoother `s` from `src` at `offset`, then repair it: value and target
- * into [lo, hi], a non-finite one from the other, both non-finite to `lo`.
- * A valid snapshot is loaded unchanged. Returns the offset after it.
- */
-function loadSmoother(
-  s: ParamSmoother,
-  src: Float64Array,
-  offset: number,
-  lo: number,
-  hi: number,
-): number {
-  const next = s.loadState(src, offset);
-  const v = s.value;
-  const t = s.target;
-  const clamp = (x: number): number => (x < lo ? lo : x > hi ? hi : x);
-  const target = Number.isFinite(t) ? clamp(t) : Number.isFinite(v) ? clamp(v) : lo;
-  const value = Number.isFinite(v) ? clamp(v) : target;
-  if (value !== v || target !== t) {
-    s.reset(value);
-    s.setTarget(target);
-  }
-  return next;
 }
 
 /**
@@ -395,9 +371,9 @@ export class Reverb {
    */
   loadState(src: Float64Array, offset: number): number {
     checkStateRange(src, offset, this.stateSize);
-    let o = loadSmoother(this.#size, src, offset, 0, 1);
-    o = loadSmoother(this.#damping, src, o, 0, 1);
-    o = loadSmoother(this.#mix, src, o, 0, 1);
+    let o = loadSmootherClamped(this.#size, src, offset, 0, 1);
+    o = loadSmootherClamped(this.#damping, src, o, 0, 1);
+    o = loadSmootherClamped(this.#mix, src, o, 0, 1);
     let gainsOk = true;
     for (let j = 0; j < LINES; j++) {
       const p = src[o + j] as number;
@@ -426,14 +402,5 @@ export class Reverb {
     for (let j = 0; j < LINES; j++) {
       this.#gains[j] = Math.exp(-decay * (this.#lengths[j] as number));
     }
-  }
-}
-
-/** Throw unless `buf` holds `size` values from `offset`. */
-function checkStateRange(buf: Float64Array, offset: number, size: number): void {
-  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= buf.length)) {
-    throw new RangeError(
-      `state buffer must hold ${size} values from offset ${offset}, got ${buf.length}`,
-    );
   }
 }
