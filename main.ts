@@ -22,6 +22,7 @@ import {
   DEFAULT_OSC_PORT,
   ERROR_PREFIX,
   firstParser,
+  guardedParser,
   HELP_TEXT,
   lineAnswerHandler,
   type LineParser,
@@ -280,7 +281,7 @@ async function startOsc(
       handle: rateLimited(
         lineAnswerHandler({
           engine,
-          parse: firstParser(voice.parsers),
+          parse: guardedParser(firstParser(voice.parsers)),
           helpText: HELP_TEXT,
           afterSend: voice.afterSend,
           patchState: voice.patchState,

@@ -40,3 +40,4 @@ export * from "./phrase_vocabulary.ts";
 export * from "./conductor.ts";
 export * from "./completion.ts";
 export * from "./rate_limit.ts";
+export * from "./agent_guard.ts";
