@@ -19,6 +19,12 @@ import { setParam } from "../engine/command.ts";
 import { H, I, nowMs } from "../engine/_control.ts";
 import { SynthParam } from "../dsp/params.ts";
 import type { FaultName } from "../engine/control.ts";
+import { lineAnswerHandler, startOscServer } from "../repl/osc_server.ts";
+import { sendPhrase } from "../repl/osc_client.ts";
+import { firstParser } from "../repl/line_parser.ts";
+import { CHRONUS_PARSERS } from "../repl/parsers.ts";
+import { PatchModel } from "../repl/patch_model.ts";
+import { createPhraseParser } from "../repl/phrase_parser.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -164,6 +170,52 @@ async function steady(seconds: number): Promise<unknown> {
   }
 }
 
+/**
+ * Phrase → sound through OSC: a phrase sent as `/chronus/say` from a UDP
+ * client, parsed by the same parsers as the REPL, until its block is handed
+ * to PortAudio (plus DSP and output latency, added by the report).
+ */
+async function oscLatency(count: number): Promise<unknown> {
+  const engine = await startEngine({ backend: "portaudio", device: "system" });
+  const model = new PatchModel();
+  const parse = firstParser([...CHRONUS_PARSERS, createPhraseParser(model, { source: "osc" })]);
+  const server = await startOscServer({
+    port: 0,
+    handle: lineAnswerHandler({ engine, parse, afterSend: (a) => model.commit(a, "osc") }),
+  });
+  try {
+    await sendPhrase("/inst/lead/note C4", { port: server.port });
+    await sleep(500);
+    const handed: number[] = [];
+    for (let i = 0; i < count; i++) {
+      await sleep(3 + Math.random() * 7);
+      engine.watch(engine.nextSeq);
+      const issued = nowMs();
+      const reply = await sendPhrase(i % 2 === 0 ? "brighter" : "darker", { port: server.port });
+      if (!reply.ok) continue;
+      if (!await until(() => engine.watchedHandedMs > 0, 1000)) continue;
+      handed.push(engine.watchedHandedMs - issued);
+    }
+    handed.sort((a, b) => a - b);
+    const status = engine.status();
+    return {
+      blockFrames: 128,
+      realtimeAudio: status.realtimeAudio,
+      outputLatencyMs: status.outputLatencyMs,
+      dspLatencyMs: status.dspLatencyMs,
+      measured: handed.length,
+      handedP50: quantile(handed, 0.5),
+      handedP99: quantile(handed, 0.99),
+      handedMax: handed[handed.length - 1] ?? NaN,
+      underruns: status.underruns,
+      leadMs: null,
+    };
+  } finally {
+    await server.close();
+    await engine.stop();
+  }
+}
+
 const [mode, first, second, third] = Deno.args;
 let result: unknown;
 if (mode === "latency") {
@@ -174,7 +226,8 @@ if (mode === "latency") {
   );
 } else if (mode === "failover") result = await failover(Number(first ?? 5));
 else if (mode === "steady") result = await steady(Number(first ?? 60));
-else throw new TypeError(`unknown mode ${mode}; use latency, failover or steady`);
+else if (mode === "osc") result = await oscLatency(Number(first ?? 200));
+else throw new TypeError(`unknown mode ${mode}; use latency, osc, failover or steady`);
 // On stderr: with --trace-gc, V8 writes its (buffered) lines to stdout.
 console.error(`RESULT ${JSON.stringify(result)}`);
 Deno.exit(0);

@@ -4,7 +4,8 @@
  * issue 3 next to them:
  *
  * - command → output latency at 128 and 64 frames (a second JACK server
- *   with 64-frame periods is started for the latter and stopped after);
+ *   with 64-frame periods is started for the latter and stopped after), and
+ *   phrase → sound through OSC (`/chronus/say` from a UDP client);
  * - missing samples per failover, for kill, hang and throw;
  * - underruns, callback and render time over a steady run (60 s after
  *   10 s of settling; set `CHRONUS_BENCH_SECONDS` to change the 60);
@@ -198,6 +199,8 @@ async function main(): Promise<void> {
     await stop64();
   }
 
+  const osc = (await probe<Latency>(["osc", "200"])).result;
+  latencyRows("phrase via OSC, 128 frames", osc, 5.8);
   const failover = (await probe<Failover>(["failover", "5"])).result;
   for (const [fault, f] of Object.entries(failover.faults)) {
     const missing = f.gaps.reduce((sum, gap) => sum + Math.max(0, gap), 0);
