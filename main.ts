@@ -13,6 +13,7 @@ import { encodeWav } from "./engine/wav.ts";
 import { NO_DEVICE_HINT, PortAudio } from "./engine/portaudio.ts";
 import type { EngineControl } from "./engine/control.ts";
 import {
+  type BatchScheduler,
   CHRONUS_PARSERS,
   type CommandsAction,
   completeLine,
@@ -59,7 +60,7 @@ options:
   --lead <ms>        render each block this long before it is due (lower: less latency, less margin)
   --linger <s>       after piped stdin ends, keep playing this long, default 1
   --out <file>       offline: WAV file to write, default chronus.wav
-  --seconds <s>      offline: length to render, default 2
+  --seconds <s>      offline: length to render, default 2 (a script's waits can make it longer)
   --quiet            do not print engine events (failovers, respawns) on stderr
   --osc-port <n>     OSC (UDP) port for other programs and \`chronus send\`, default 57120
   --osc-host <addr>  address to bind OSC to, default 127.0.0.1 (this machine only)
@@ -253,9 +254,12 @@ interface Voice {
 }
 
 /** One patch model and conductor per engine; a parser list per source. */
-function voices(engine: EngineControl): { voice: (source: string) => Voice; conductor: Conductor } {
+function voices(
+  engine: EngineControl,
+  scheduler?: BatchScheduler,
+): { voice: (source: string) => Voice; conductor: Conductor } {
   const model = new PatchModel();
-  const conductor = new Conductor(engine, model);
+  const conductor = new Conductor(engine, model, scheduler);
   return {
     conductor,
     voice: (source) => ({
@@ -316,6 +320,7 @@ async function session(
   engine: EngineControl,
   voice: Voice,
   json: boolean,
+  wait?: (ms: number) => void,
 ): Promise<{ failures: number }> {
   const encoder = new TextEncoder();
   const colour = !json && Deno.stdout.isTerminal() && Deno.env.get("NO_COLOR") === undefined;
@@ -330,6 +335,7 @@ async function session(
     json,
     // Piped scripts honour `wait` and note lengths; at a prompt, the person paces.
     ...(Deno.stdin.isTerminal() ? {} : { pace: scriptPace }),
+    ...(wait === undefined ? {} : { wait }),
   });
 }
 
@@ -344,20 +350,41 @@ async function writeFileAtomically(path: string, bytes: Uint8Array): Promise<voi
   }
 }
 
+function concatAudio(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 async function runOffline(options: CliOptions): Promise<number> {
   const engine = new OfflineEngine({
     sampleRate: options.sampleRate,
     blockFrames: options.blockFrames,
   });
-  const { conductor, voice } = voices(engine);
-  const { failures } = await session(engine, voice("local"), options.json);
+  // Script time is audio time here: `wait` renders, timed notes land on their frames.
+  const { conductor, voice } = voices(engine, {
+    schedule: (afterMs, specs) => engine.sendAfter(afterMs, specs),
+    cancelAll: () => engine.cancelLater(),
+  });
+  const parts: Float32Array[] = [];
+  const wait = (ms: number) => {
+    parts.push(engine.advance(ms));
+  };
+  const { failures } = await session(engine, voice("local"), options.json, wait);
+  const total = Math.round(options.seconds * options.sampleRate);
+  parts.push(engine.renderFrames(Math.max(0, total - engine.frames)));
   conductor.cancel();
-  const audio = engine.renderFrames(Math.round(options.seconds * options.sampleRate));
+  const audio = concatAudio(parts);
   await writeFileAtomically(
     options.out,
     encodeWav(audio, { channels: 2, sampleRate: options.sampleRate }),
   );
-  console.error(`chronus: wrote ${options.seconds} s to ${options.out}`);
+  const seconds = audio.length / 2 / options.sampleRate;
+  console.error(`chronus: wrote ${Number(seconds.toFixed(3))} s to ${options.out}`);
   return failures > 0 ? 1 : 0;
 }
 

@@ -14,6 +14,12 @@ import { SlotRenderer } from "./slot_renderer.ts";
 import { Rack } from "../dsp/rack.ts";
 import { CHANNELS, DEFAULT_BLOCK_FRAMES, DEFAULT_SAMPLE_RATE, QUEUE_CAPACITY } from "./engine.ts";
 
+/** Commands waiting for their frame. */
+interface TimedSpecs {
+  readonly frame: number;
+  readonly specs: readonly CommandSpec[];
+}
+
 /** Options of {@linkcode OfflineEngine}. */
 export interface OfflineOptions {
   /** Sample rate in Hz (default 48000). */
@@ -45,6 +51,9 @@ export class OfflineEngine implements EngineControl {
   readonly #renderer: SlotRenderer;
   readonly #rack: Rack;
   readonly #block: Float32Array;
+  readonly #later: TimedSpecs[] = [];
+  /** Script time in frames: where the next command applies (at or after the rendered end). */
+  #cursor = 0;
   #blocks = 0;
   #seq = 0;
 
@@ -69,8 +78,37 @@ export class OfflineEngine implements EngineControl {
     if (this.#queue.size + specs.length > this.#queue.capacity) {
       throw new Error(`command queue is full (${this.#queue.size} waiting), render first`);
     }
-    const frame = this.frames;
+    const frame = Math.max(this.#cursor, this.frames);
     for (const spec of specs) this.#queue.push({ ...spec, frame, seq: this.#seq++ });
+  }
+
+  /**
+   * Let `ms` of script time pass: the next commands apply that much later,
+   * exact to the frame. Renders the whole blocks before that point and
+   * returns them (interleaved); the block holding it is rendered later.
+   */
+  advance(ms: number): Float32Array {
+    this.#cursor = Math.max(this.#cursor, this.frames) +
+      Math.max(0, Math.round((ms * this.sampleRate) / 1000));
+    const whole = Math.floor(this.#cursor / this.blockFrames) * this.blockFrames;
+    return this.renderFrames(Math.max(0, whole - this.frames));
+  }
+
+  /**
+   * Apply `specs` `afterMs` ms of audio from now (exact to the frame), as the
+   * rendering reaches that point: timed notes and scales in offline scripts.
+   */
+  sendAfter(afterMs: number, specs: readonly CommandSpec[]): void {
+    const frame = Math.max(this.#cursor, this.frames) +
+      Math.max(0, Math.round((afterMs * this.sampleRate) / 1000));
+    let at = this.#later.length;
+    while (at > 0 && (this.#later[at - 1] as TimedSpecs).frame > frame) at--;
+    this.#later.splice(at, 0, { frame, specs });
+  }
+
+  /** Drop every command waiting in {@linkcode OfflineEngine.sendAfter}. */
+  cancelLater(): void {
+    this.#later.length = 0;
   }
 
   /** Render at least `frames` frames (whole blocks) and return them interleaved. */
@@ -78,10 +116,19 @@ export class OfflineEngine implements EngineControl {
     const blocks = Math.ceil(frames / this.blockFrames);
     const out = new Float32Array(blocks * this.blockFrames * CHANNELS);
     for (let i = 0; i < blocks; i++) {
+      this.#queueDueLater(this.frames + this.blockFrames);
       this.#renderer.renderBlock(this.#blocks++, this.#block);
       out.set(this.#block, i * this.#block.length);
     }
     return out;
+  }
+
+  /** Queue the timed commands due before frame `end`, each at its own frame. */
+  #queueDueLater(end: number): void {
+    while (this.#later.length > 0 && (this.#later[0] as TimedSpecs).frame < end) {
+      const { frame, specs } = this.#later.shift() as TimedSpecs;
+      for (const spec of specs) this.#queue.push({ ...spec, frame, seq: this.#seq++ });
+    }
   }
 
   /** Offline status: one slot, no device. */

@@ -11,27 +11,46 @@
  * @module
  */
 
-import { Opcode } from "../engine/command.ts";
+import { type CommandSpec, Opcode } from "../engine/command.ts";
 import type { EngineControl } from "../engine/control.ts";
 import { RACK_ALL_TARGETS } from "../dsp/rack.ts";
 import type { CommandsAction } from "./line_session.ts";
 import { isPhraseAction, type PatchModel } from "./patch_model.ts";
 
+/**
+ * Sends batches of commands later. The default uses the main thread's
+ * timers; the offline backend schedules by frames instead.
+ */
+export interface BatchScheduler {
+  /** Send `specs` `afterMs` from now. */
+  schedule(afterMs: number, specs: readonly CommandSpec[]): void;
+  /** Drop every batch not sent yet. */
+  cancelAll(): void;
+}
+
 /** Applies accepted actions to the model and plays their timed parts. */
 export class Conductor {
   readonly #engine: EngineControl;
   readonly #model: PatchModel;
+  readonly #scheduler: BatchScheduler;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   /** Timed batches that could not be sent (the engine refused them). */
   failedBatches = 0;
 
-  /** Conduct `engine`, keeping `model` in step. */
-  constructor(engine: EngineControl, model: PatchModel) {
+  /** Conduct `engine`, keeping `model` in step; `schedule` replaces the timers. */
+  constructor(engine: EngineControl, model: PatchModel, scheduler?: BatchScheduler) {
     this.#engine = engine;
     this.#model = model;
+    this.#scheduler = scheduler ?? {
+      schedule: (afterMs, specs) => this.#timer(afterMs, specs),
+      cancelAll: () => {
+        for (const timer of this.#timers) clearTimeout(timer);
+        this.#timers.clear();
+      },
+    };
   }
 
-  /** Timed batches still waiting to be sent. */
+  /** Timed batches still waiting on a timer (the default scheduler). */
   get pending(): number {
     return this.#timers.size;
   }
@@ -55,23 +74,24 @@ export class Conductor {
     if (stopsEverything(action)) this.cancel();
     this.#model.commit(action, source);
     if (!isPhraseAction(action)) return;
-    for (const batch of action.later) {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        try {
-          this.#engine.send(batch.specs);
-        } catch {
-          this.failedBatches++;
-        }
-      }, batch.afterMs);
-      this.#timers.add(timer);
-    }
+    for (const batch of action.later) this.#scheduler.schedule(batch.afterMs, batch.specs);
   }
 
   /** Drop every pending timed batch. */
   cancel(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    this.#scheduler.cancelAll();
+  }
+
+  #timer(afterMs: number, specs: readonly CommandSpec[]): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      try {
+        this.#engine.send(specs);
+      } catch {
+        this.failedBatches++;
+      }
+    }, afterMs);
+    this.#timers.add(timer);
   }
 }
 

@@ -170,6 +170,11 @@ export interface LineSessionOptions {
    * `wait 2 beats`, `play C4 for 1 bar`); default: never wait.
    */
   readonly pace?: (action: CommandsAction) => number;
+  /**
+   * How to wait `ms` for {@linkcode LineSessionOptions.pace}; default a timer.
+   * The offline backend renders that much audio instead.
+   */
+  readonly wait?: (ms: number) => Promise<void> | void;
 }
 
 /** Counts of a finished {@linkcode runLineSession}. */
@@ -231,7 +236,9 @@ export async function runLineSession(options: LineSessionOptions): Promise<LineS
       if (answer.quit) return { lines, failures, quit: true };
       if (pace !== undefined && answer.sent !== undefined) {
         const ms = pace(answer.sent);
-        if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+        if (ms > 0) {
+          await (options.wait?.(ms) ?? new Promise((resolve) => setTimeout(resolve, ms)));
+        }
       }
     }
   } catch (error) {
