@@ -37,7 +37,7 @@ export class Conductor {
   /** Timed batches that could not be sent (the engine refused them). */
   failedBatches = 0;
 
-  /** Conduct `engine`, keeping `model` in step; `schedule` replaces the timers. */
+  /** Conduct `engine`, keeping `model` in step; `scheduler` replaces the timers. */
   constructor(engine: EngineControl, model: PatchModel, scheduler?: BatchScheduler) {
     this.#engine = engine;
     this.#model = model;
