@@ -44,9 +44,12 @@ export function meter(peak: number, cells = 40): string {
 }
 
 /** The monitor's view of `state --json` (the parts it draws). */
-interface StateView {
+export interface StateView {
+  /** Tempo in bpm. */
   readonly tempo?: number;
+  /** The focused instrument. */
   readonly focus?: string;
+  /** Each instrument's held notes and mute state, by name. */
   readonly instruments?: Record<
     string,
     { readonly held?: readonly string[]; readonly muted?: boolean }

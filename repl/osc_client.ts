@@ -44,9 +44,16 @@ export interface SendOptions {
 
 /** No reply came in time: nothing is listening there (or it is stuck). */
 export class NoChronusError extends Error {
-  /** @param host the host asked @param port the port asked */
-  constructor(readonly host: string, readonly port: number) {
+  /** The host that was asked. */
+  readonly host: string;
+  /** The port that was asked. */
+  readonly port: number;
+
+  /** No reply came from `host`:`port`. */
+  constructor(host: string, port: number) {
     super(`no Chronus listening on ${host}:${port} (start it with bin/chronus)`);
+    this.host = host;
+    this.port = port;
     this.name = "NoChronusError";
   }
 }
