@@ -175,6 +175,21 @@ export class ControlBlock {
   }
 
   /**
+   * End an audio callback begun at `floats[F.CallbackStartMs]`: stamp its end,
+   * record its period (from the previous callback's start) and its duration.
+   * Audio thread only; allocates nothing (no double crosses a call).
+   */
+  endCallback(): void {
+    const floats = this.floats;
+    floats[F.CallbackEndMs] = performance.timeOrigin + performance.now();
+    if ((floats[F.PreviousCallbackMs] as number) > 0) {
+      this.recordBetween(H.Period, F.PreviousCallbackMs, F.CallbackStartMs);
+    }
+    this.recordBetween(H.Callback, F.CallbackStartMs, F.CallbackEndMs);
+    floats[F.PreviousCallbackMs] = floats[F.CallbackStartMs] as number;
+  }
+
+  /**
    * Add the time from `floats[from]` to `floats[to]` (two {@linkcode F}
    * fields holding ms) to histogram `which`. Allocates nothing.
    */

@@ -14,7 +14,7 @@
 import { answerHeapProbe } from "./_heap_probe.ts";
 import type { AudioRing } from "./audio_ring.ts";
 import { BlockReader } from "./block_reader.ts";
-import { type ControlBlock, F, H, I } from "./_control.ts";
+import { type ControlBlock, F, I } from "./_control.ts";
 import { PA_CONTINUE } from "./portaudio.ts";
 import type { LibcSymbols } from "./_libc.ts";
 
@@ -77,12 +77,7 @@ export function createStreamCallback(
       memset(output, 0, blockBytes);
     }
     reader.advance(slot);
-    floats[F.CallbackEndMs] = performance.timeOrigin + performance.now();
-    if ((floats[F.PreviousCallbackMs] as number) > 0) {
-      control.recordBetween(H.Period, F.PreviousCallbackMs, F.CallbackStartMs);
-    }
-    control.recordBetween(H.Callback, F.CallbackStartMs, F.CallbackEndMs);
-    floats[F.PreviousCallbackMs] = floats[F.CallbackStartMs] as number;
+    control.endCallback();
     return PA_CONTINUE;
   };
 }

@@ -17,7 +17,7 @@
 import { answerHeapProbe } from "./_heap_probe.ts";
 import { AudioRing } from "./audio_ring.ts";
 import { BlockReader } from "./block_reader.ts";
-import { ControlBlock, F, H, I, nowMs } from "./_control.ts";
+import { ControlBlock, F, I, nowMs } from "./_control.ts";
 import { PortAudio, STREAM_CALLBACK } from "./portaudio.ts";
 import { openLibc } from "./_libc.ts";
 import { createStreamCallback } from "./_stream_callback.ts";
@@ -116,12 +116,7 @@ function runNullClock(control: ControlBlock, rings: AudioRing[], realtime: boole
       answerHeapProbe(floats, F.Heap);
     }
     reader.advance(reader.next());
-    floats[F.CallbackEndMs] = nowMs();
-    if ((floats[F.PreviousCallbackMs] as number) > 0) {
-      control.recordBetween(H.Period, F.PreviousCallbackMs, F.CallbackStartMs);
-    }
-    control.recordBetween(H.Callback, F.CallbackStartMs, F.CallbackEndMs);
-    floats[F.PreviousCallbackMs] = floats[F.CallbackStartMs] as number;
+    control.endCallback();
     blocks++;
   }
 }
