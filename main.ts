@@ -40,6 +40,7 @@ import {
   scriptPace,
   startOscServer,
   ttyLines,
+  untilSignal,
 } from "./repl/mod.ts";
 
 const USAGE = `chronus — a live-coding synthesizer for the terminal
@@ -301,19 +302,6 @@ async function startOsc(
     );
     return undefined;
   }
-}
-
-/** Resolves at the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      Deno.removeSignalListener("SIGINT", stop);
-      Deno.removeSignalListener("SIGTERM", stop);
-      resolve();
-    };
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
-  });
 }
 
 async function session(

@@ -34,6 +34,7 @@ export * from "./osc_codec.ts";
 export * from "./osc_server.ts";
 export * from "./osc_client.ts";
 export * from "./monitor.ts";
+export * from "./signals.ts";
 export * from "./patch_model.ts";
 export * from "./phrase_parser.ts";
 export * from "./phrase_vocabulary.ts";

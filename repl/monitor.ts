@@ -11,6 +11,7 @@
 import { NoChronusError, sendPhrase } from "./osc_client.ts";
 import { DEFAULT_OSC_HOST, DEFAULT_OSC_PORT } from "./osc_server.ts";
 import { formatStatus } from "./format_status.ts";
+import { untilSignal } from "./signals.ts";
 import type { EngineStatus } from "../engine/control.ts";
 
 /** Options of {@linkcode runMonitor}. */
@@ -111,16 +112,4 @@ export async function runMonitor(options: MonitorOptions = {}): Promise<void> {
     draw(await monitorFrame(host, port));
     await Promise.race([stop, new Promise((resolve) => setTimeout(resolve, interval))]);
   }
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      Deno.removeSignalListener("SIGINT", done);
-      Deno.removeSignalListener("SIGTERM", done);
-      resolve();
-    };
-    Deno.addSignalListener("SIGINT", done);
-    Deno.addSignalListener("SIGTERM", done);
-  });
 }
