@@ -14,11 +14,9 @@ import { NO_DEVICE_HINT, PortAudio } from "./engine/portaudio.ts";
 import type { EngineControl } from "./engine/control.ts";
 import {
   type BatchScheduler,
-  CHRONUS_PARSERS,
   type CommandsAction,
   completeLine,
   Conductor,
-  createPhraseParser,
   DEFAULT_OSC_HOST,
   DEFAULT_OSC_PORT,
   ERROR_PREFIX,
@@ -32,6 +30,7 @@ import {
   type OscServer,
   parseDecimal,
   PatchModel,
+  phraseParsers,
   rateLimited,
   RateLimiter,
   runLineSession,
@@ -264,7 +263,7 @@ function voices(
   return {
     conductor,
     voice: (source) => ({
-      parsers: [...CHRONUS_PARSERS, createPhraseParser(model, { source })],
+      parsers: phraseParsers(model, source),
       afterSend: conductor.hook(source),
       patchState: () => model.toJSON(),
     }),

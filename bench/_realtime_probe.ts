@@ -22,9 +22,8 @@ import type { FaultName } from "../engine/control.ts";
 import { lineAnswerHandler, startOscServer } from "../repl/osc_server.ts";
 import { sendPhrase } from "../repl/osc_client.ts";
 import { firstParser } from "../repl/line_parser.ts";
-import { CHRONUS_PARSERS } from "../repl/parsers.ts";
+import { phraseParsers } from "../repl/parsers.ts";
 import { PatchModel } from "../repl/patch_model.ts";
-import { createPhraseParser } from "../repl/phrase_parser.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -178,7 +177,7 @@ async function steady(seconds: number): Promise<unknown> {
 async function oscLatency(count: number): Promise<unknown> {
   const engine = await startEngine({ backend: "portaudio", device: "system" });
   const model = new PatchModel();
-  const parse = firstParser([...CHRONUS_PARSERS, createPhraseParser(model, { source: "osc" })]);
+  const parse = firstParser(phraseParsers(model, "osc"));
   const server = await startOscServer({
     port: 0,
     handle: lineAnswerHandler({ engine, parse, afterSend: (a) => model.commit(a, "osc") }),

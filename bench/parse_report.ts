@@ -13,9 +13,8 @@
 import { CommandQueue } from "../engine/command_queue.ts";
 import type { CommandSpec } from "../engine/command.ts";
 import { firstParser } from "../repl/line_parser.ts";
-import { CHRONUS_PARSERS } from "../repl/parsers.ts";
+import { phraseParsers } from "../repl/parsers.ts";
 import { PatchModel } from "../repl/patch_model.ts";
-import { createPhraseParser } from "../repl/phrase_parser.ts";
 
 const LINES = [
   "/inst/lead/filter/cutoff 800",
@@ -33,7 +32,7 @@ const LINES = [
 ];
 
 const model = new PatchModel();
-const parse = firstParser([...CHRONUS_PARSERS, createPhraseParser(model, { source: "bench" })]);
+const parse = firstParser(phraseParsers(model, "bench"));
 const queues = [CommandQueue.create(1024), CommandQueue.create(1024)];
 let seq = 0;
 

@@ -10,6 +10,8 @@
 import { parseAddressLine } from "./address_parser.ts";
 import { parseInstrumentLine } from "./instrument_parser.ts";
 import { firstParser, type LineParser } from "./line_parser.ts";
+import type { PatchModel } from "./patch_model.ts";
+import { createPhraseParser } from "./phrase_parser.ts";
 
 /**
  * Every parser of the `chronus` REPL, in the order they are tried. The
@@ -28,3 +30,22 @@ export const CHRONUS_PARSERS: readonly LineParser[] = [parseAddressLine, parseIn
  * ```
  */
 export const parseChronusLine: LineParser = firstParser(CHRONUS_PARSERS);
+
+/**
+ * The full list the REPL, piped scripts and OSC use: {@linkcode CHRONUS_PARSERS},
+ * then phrases read against `model`, with `source`'s own undo history. The
+ * phrase parser comes last, so its "did you mean" answers only lines no
+ * address parser knows.
+ *
+ * @example
+ * ```ts
+ * import { firstParser } from "./line_parser.ts";
+ * import { PatchModel } from "./patch_model.ts";
+ * import { phraseParsers } from "./parsers.ts";
+ * const parse = firstParser(phraseParsers(new PatchModel(), "local"));
+ * console.log(parse("play a C minor chord").ok); // true
+ * ```
+ */
+export function phraseParsers(model: PatchModel, source: string): LineParser[] {
+  return [...CHRONUS_PARSERS, createPhraseParser(model, { source })];
+}

@@ -11,10 +11,9 @@ import { assert, assertAlmostEquals, assertEquals } from "./_assert.ts";
 import { longestSilentRun, record, requireJack, sleep } from "./_jack.ts";
 import { magnitudeSpectrum, peakFrequency } from "./_spectrum.ts";
 import { seededRandom } from "./_random.ts";
-import { CHRONUS_PARSERS } from "../repl/parsers.ts";
+import { phraseParsers } from "../repl/parsers.ts";
 import { firstParser, type ParseResult } from "../repl/line_parser.ts";
 import { PatchModel } from "../repl/patch_model.ts";
-import { createPhraseParser } from "../repl/phrase_parser.ts";
 import { linesFromReadable } from "../repl/line_input.ts";
 import { ERROR_PREFIX, OK_PREFIX } from "../repl/line_session.ts";
 
@@ -65,7 +64,8 @@ function randomBytes(seed: number, count: number): Uint8Array {
  */
 function chronusParser(): (line: string) => ParseResult {
   const model = new PatchModel();
-  const parse = firstParser([...CHRONUS_PARSERS, createPhraseParser(model, { source: "local" })]);
+  // The same list chronus builds for its terminal (source "local").
+  const parse = firstParser(phraseParsers(model, "local"));
   return (line) => {
     const result = parse(line);
     if (result.ok && result.action.kind === "commands") model.commit(result.action, "local");

@@ -6,7 +6,7 @@ import { RackTarget } from "../dsp/rack.ts";
 import { Conductor, scriptPace } from "../repl/conductor.ts";
 import { PatchModel } from "../repl/patch_model.ts";
 import { createPhraseParser } from "../repl/phrase_parser.ts";
-import { CHRONUS_PARSERS } from "../repl/parsers.ts";
+import { CHRONUS_PARSERS, phraseParsers } from "../repl/parsers.ts";
 import { runLineSession } from "../repl/line_session.ts";
 
 const LEAD = RackTarget.FirstInstrument;
@@ -31,7 +31,7 @@ async function session(lines: string[], engine = new TimedEngine(), model = new 
   const out: string[] = [];
   await runLineSession({
     engine,
-    parsers: [...CHRONUS_PARSERS, createPhraseParser(model, { source: "test" })],
+    parsers: phraseParsers(model, "test"),
     input: (async function* () {
       yield* lines;
     })(),

@@ -6,8 +6,7 @@ import { RackTarget } from "../dsp/rack.ts";
 import { Conductor } from "../repl/conductor.ts";
 import { runLineSession } from "../repl/line_session.ts";
 import { PatchModel } from "../repl/patch_model.ts";
-import { createPhraseParser } from "../repl/phrase_parser.ts";
-import { CHRONUS_PARSERS } from "../repl/parsers.ts";
+import { phraseParsers } from "../repl/parsers.ts";
 
 const STATUS = {
   backend: "null",
@@ -43,7 +42,7 @@ Deno.test("--json: exactly one JSON object per input line, with the exact comman
   const out: string[] = [];
   const result = await runLineSession({
     engine,
-    parsers: [...CHRONUS_PARSERS, createPhraseParser(model, { source: "json" })],
+    parsers: phraseParsers(model, "json"),
     input: (async function* () {
       yield* lines;
     })(),
