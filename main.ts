@@ -11,7 +11,7 @@ import { type EngineEvent, startEngine } from "./engine/engine.ts";
 import { OfflineEngine } from "./engine/offline.ts";
 import { encodeWav } from "./engine/wav.ts";
 import { NO_DEVICE_HINT, PortAudio } from "./engine/portaudio.ts";
-import type { EngineControl } from "./engine/control.ts";
+import type { EngineControl, ScopeSource } from "./engine/control.ts";
 import {
   type BatchScheduler,
   type CommandsAction,
@@ -272,7 +272,7 @@ function voices(
 
 /** Listen for OSC if asked; a port in use is a warning, not a failure (the REPL still works). */
 async function startOsc(
-  engine: EngineControl,
+  engine: EngineControl & ScopeSource,
   options: CliOptions,
   voice: Voice,
 ): Promise<OscServer | undefined> {
@@ -292,6 +292,8 @@ async function startOsc(
         }),
         new RateLimiter({ perSecond: options.osc.rate }),
       ),
+      // `chronus monitor` reads the output for its scope and spectrum (repl/osc_scope.ts).
+      scope: engine,
     });
   } catch (error) {
     console.error(

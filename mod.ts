@@ -40,6 +40,8 @@ export type {
   EngineControl,
   EngineStatus,
   FaultName,
+  ScopeCapture,
+  ScopeSource,
   SlotChoice,
   SlotHealth,
   SlotStatus,

@@ -78,6 +78,37 @@ export interface EngineStatus {
   readonly heapBytes: number;
 }
 
+/** What {@linkcode ScopeSource.scope} copied. */
+export interface ScopeCapture {
+  /**
+   * How many samples at the end of `out` are real output (newest last); the
+   * `out.length - frames` samples before them were not available and are 0.
+   */
+  readonly frames: number;
+  /**
+   * The engine frame just after the newest sample: frames of output since
+   * the engine started, the clock to count beats from.
+   */
+  readonly endFrame: number;
+}
+
+/**
+ * An engine whose recent output can be read back, for an oscilloscope or a
+ * spectrum. Reading copies on the caller's thread and never disturbs the
+ * audio path.
+ */
+export interface ScopeSource {
+  /** Sample rate in Hz. */
+  readonly sampleRate: number;
+  /**
+   * Copy the most recent `out.length` mono output samples ((left + right) / 2)
+   * of the active output into `out`, oldest first, the newest at the end.
+   * Samples older than the engine keeps (or before it started) are 0.
+   * Main thread only.
+   */
+  scope(out: Float32Array): ScopeCapture;
+}
+
 /** What a line reader needs from an engine. */
 export interface EngineControl {
   /** Stamp and broadcast commands to both slots; they apply at the same frame in each. */

@@ -16,10 +16,13 @@ import type {
   EngineControl,
   EngineStatus,
   FaultName,
+  ScopeCapture,
+  ScopeSource,
   SlotChoice,
   SlotHealth,
   SlotStatus,
 } from "./control.ts";
+import { RingScope } from "./scope.ts";
 import {
   createSnapshotBuffer,
   DEGRADED_EXTRA_BLOCKS,
@@ -75,7 +78,7 @@ export interface EngineOptions {
  * A running engine. Create with {@linkcode startEngine}; stop with
  * {@linkcode Engine.stop}.
  */
-export class Engine implements EngineControl {
+export class Engine implements EngineControl, ScopeSource {
   /** Sample rate in Hz. */
   readonly sampleRate: number;
   /** Frames per block. */
@@ -94,6 +97,7 @@ export class Engine implements EngineControl {
   #seq = 0;
   #stopped = false;
   readonly #params: number[];
+  readonly #scope: RingScope;
 
   /** @internal Use {@linkcode startEngine}. */
   constructor(parts: {
@@ -122,6 +126,7 @@ export class Engine implements EngineControl {
     this.#backend = parts.backend;
     this.#device = parts.device;
     this.#realtimeAudio = parts.realtimeAudio;
+    this.#scope = new RingScope(parts.control, parts.rings);
   }
 
   /** Sequence number the next command will get. */
@@ -279,6 +284,18 @@ export class Engine implements EngineControl {
       realtimeAudio: this.#realtimeAudio,
       heapBytes: Deno.memoryUsage().heapUsed,
     };
+  }
+
+  /**
+   * Copy the most recent mono output into `out` (see
+   * {@linkcode ScopeSource.scope}): the blocks the audio side has played, read
+   * from the active slot's ring without locking it. At most the ring less
+   * one block, less the blocks rendered ahead, is available (14 to 15
+   * blocks: 1792 to 1920 frames at 128 per block); older samples are 0.
+   * Main thread.
+   */
+  scope(out: Float32Array): ScopeCapture {
+    return this.#scope.read(out);
   }
 
   /** Stop the audio and the DSP workers. Safe to call twice. */

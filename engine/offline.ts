@@ -9,8 +9,9 @@
 
 import type { CommandSpec } from "./command.ts";
 import { CommandQueue } from "./command_queue.ts";
-import type { EngineControl, EngineStatus } from "./control.ts";
+import type { EngineControl, EngineStatus, ScopeCapture, ScopeSource } from "./control.ts";
 import { SlotRenderer } from "./slot_renderer.ts";
+import { MonoHistory, SCOPE_HISTORY_FRAMES } from "./scope.ts";
 import { Rack } from "../dsp/rack.ts";
 import { CHANNELS, DEFAULT_BLOCK_FRAMES, DEFAULT_SAMPLE_RATE, QUEUE_CAPACITY } from "./engine.ts";
 
@@ -42,7 +43,7 @@ export interface OfflineOptions {
  * console.log(audio.length); // 9600
  * ```
  */
-export class OfflineEngine implements EngineControl {
+export class OfflineEngine implements EngineControl, ScopeSource {
   /** Sample rate in Hz. */
   readonly sampleRate: number;
   /** Frames per block. */
@@ -52,6 +53,7 @@ export class OfflineEngine implements EngineControl {
   readonly #rack: Rack;
   readonly #block: Float32Array;
   readonly #later: TimedSpecs[] = [];
+  readonly #history = new MonoHistory(SCOPE_HISTORY_FRAMES, CHANNELS);
   /** Script time in frames: where the next command applies (at or after the rendered end). */
   #cursor = 0;
   #blocks = 0;
@@ -119,6 +121,7 @@ export class OfflineEngine implements EngineControl {
       this.#queueDueLater(this.frames + this.blockFrames);
       this.#renderer.renderBlock(this.#blocks++, this.#block);
       out.set(this.#block, i * this.#block.length);
+      this.#history.push(this.#block);
     }
     return out;
   }
@@ -129,6 +132,15 @@ export class OfflineEngine implements EngineControl {
       const { frame, specs } = this.#later.shift() as TimedSpecs;
       for (const spec of specs) this.#queue.push({ ...spec, frame, seq: this.#seq++ });
     }
+  }
+
+  /**
+   * Copy the most recent mono output into `out` (see
+   * {@linkcode ScopeSource.scope}): the last frames rendered, up to
+   * {@linkcode SCOPE_HISTORY_FRAMES}; older samples are 0.
+   */
+  scope(out: Float32Array): ScopeCapture {
+    return { frames: this.#history.read(out), endFrame: this.frames };
   }
 
   /** Offline status: one slot, no device. */

@@ -33,6 +33,7 @@ export * from "./parsers.ts";
 export * from "./osc_codec.ts";
 export * from "./osc_server.ts";
 export * from "./osc_client.ts";
+export * from "./osc_scope.ts";
 export * from "./monitor.ts";
 export * from "./signals.ts";
 export * from "./patch_model.ts";

@@ -12,12 +12,21 @@
  * Phrases are sent one at a time, each after the previous one's reply, so the
  * replies come back in order and nothing is lost to a full socket buffer.
  *
+ * {@linkcode ChronusConnection} keeps one socket open for a program that asks
+ * often (`chronus monitor`): phrases, and the `/chronus/scope` query for
+ * recent output samples (see `osc_scope.ts`).
+ *
  * @module
  */
 
 import { createSocket, type Socket } from "node:dgram";
 import { parseArgs } from "node:util";
-import { decodeOscPacket, encodeOscMessage, MAX_DATAGRAM_BYTES } from "./osc_codec.ts";
+import {
+  decodeOscPacket,
+  encodeOscMessage,
+  MAX_DATAGRAM_BYTES,
+  type OscMessage,
+} from "./osc_codec.ts";
 import { errorText } from "./line_parser.ts";
 import { linesFromReadable } from "./line_input.ts";
 import { DETAIL_PREFIX, ERROR_PREFIX, OK_PREFIX } from "./line_session.ts";
@@ -28,6 +37,13 @@ import {
   REPLY_ADDRESS,
   SAY_ADDRESS,
 } from "./osc_server.ts";
+import {
+  decodeScopeReply,
+  DEFAULT_SCOPE_FRAMES,
+  MAX_SCOPE_FRAMES,
+  SCOPE_ADDRESS,
+  type ScopeAnswer,
+} from "./osc_scope.ts";
 
 /** How long to wait for each reply when not told, in milliseconds. */
 export const DEFAULT_SEND_TIMEOUT_MS = 2000;
@@ -58,32 +74,76 @@ export class NoChronusError extends Error {
   }
 }
 
-/** One UDP socket connected to a Chronus, asking one phrase at a time. */
-class Connection {
+/** What came back for a request: a line reply or a scope reply. */
+type Answer =
+  | { readonly kind: "reply"; readonly reply: OscReply }
+  | ({ readonly kind: "scope" } & ScopeAnswer);
+
+/** The answer `message` carries, if it is a reply at all. */
+function answerOf(message: OscMessage): Answer | undefined {
+  const data = decodeScopeReply(message);
+  if (data !== undefined) return { kind: "scope", ok: true, data };
+  const { address, args } = message;
+  const [status, text] = args;
+  if (address !== REPLY_ADDRESS || args.length !== 2) return undefined;
+  if (status?.type !== "s" || text?.type !== "s") return undefined;
+  if (status.value !== "ok" && status.value !== "error") return undefined;
+  return { kind: "reply", reply: { ok: status.value === "ok", text: text.value } };
+}
+
+/**
+ * One UDP socket connected to a Chronus, asking one thing at a time: for a
+ * program that asks often (a monitor) instead of a socket per phrase. After
+ * any failure (a timeout, an unreachable port) close it and open a new one.
+ *
+ * @example
+ * ```ts ignore
+ * import { ChronusConnection } from "./osc_client.ts";
+ * const chronus = await ChronusConnection.open({ port: 57120, timeoutMs: 500 });
+ * try {
+ *   console.log(await chronus.ask("/status"));
+ *   const scope = await chronus.scope(1024);
+ *   if (scope.ok) console.log(scope.data.samples.length, scope.data.endFrame);
+ * } finally {
+ *   await chronus.close();
+ * }
+ * ```
+ */
+export class ChronusConnection {
+  /** The host asked. */
+  readonly host: string;
+  /** The port asked. */
+  readonly port: number;
+  /** How long each request waits for its reply, in ms. */
+  readonly timeoutMs: number;
   readonly #socket: Socket;
-  #waiting: ((reply: OscReply) => void) | undefined;
+  #waiting: ((answer: Answer) => boolean) | undefined;
   #failed: Error | undefined;
 
-  private constructor(socket: Socket, readonly host: string, readonly port: number) {
+  private constructor(socket: Socket, host: string, port: number, timeoutMs: number) {
     this.#socket = socket;
+    this.host = host;
+    this.port = port;
+    this.timeoutMs = timeoutMs;
     socket.on("message", (data: Uint8Array) => {
       const decoded = decodeOscPacket(data);
       if (!decoded.ok || decoded.packet.kind !== "message") return;
-      const { address, args } = decoded.packet;
-      const [status, text] = args;
-      if (address !== REPLY_ADDRESS || args.length !== 2) return;
-      if (status?.type !== "s" || text?.type !== "s") return;
-      if (status.value !== "ok" && status.value !== "error") return;
-      const waiting = this.#waiting;
-      this.#waiting = undefined;
-      waiting?.({ ok: status.value === "ok", text: text.value });
+      const answer = answerOf(decoded.packet);
+      if (answer !== undefined && this.#waiting?.(answer) === true) this.#waiting = undefined;
     });
     socket.on("error", (error: Error) => {
       this.#failed = error;
     });
   }
 
-  static async open(host: string, port: number): Promise<Connection> {
+  /**
+   * Connect a UDP socket to a Chronus (defaults: {@linkcode DEFAULT_OSC_HOST},
+   * {@linkcode DEFAULT_OSC_PORT}, {@linkcode DEFAULT_SEND_TIMEOUT_MS}).
+   * Nothing is sent yet, so this succeeds whether or not Chronus runs.
+   */
+  static async open(options: SendOptions = {}): Promise<ChronusConnection> {
+    const host = options.host ?? DEFAULT_OSC_HOST;
+    const port = options.port ?? DEFAULT_OSC_PORT;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new RangeError(`OSC port must be a whole number from 1 to 65535, got ${port}`);
     }
@@ -101,24 +161,65 @@ class Connection {
       socket.close();
       throw new Error(`cannot reach ${host}:${port}: ${errorText(error)}`);
     }
-    return new Connection(socket, host, port);
+    return new ChronusConnection(
+      socket,
+      host,
+      port,
+      options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS,
+    );
   }
 
-  async ask(phrase: string, timeoutMs: number): Promise<OscReply> {
+  /**
+   * Send one phrase and wait for its reply. Rejects with
+   * {@linkcode NoChronusError} when none comes within the timeout.
+   */
+  async ask(phrase: string): Promise<OscReply> {
     if (phrase.includes("\0")) {
       return { ok: false, text: "line contains a NUL character, which OSC cannot carry" };
     }
     const bytes = encodeOscMessage(SAY_ADDRESS, [{ type: "s", value: phrase }]);
     if (bytes.length > MAX_DATAGRAM_BYTES) return { ok: false, text: "line too long to send" };
+    const answer = await this.#request(bytes, (got) => got.kind === "reply");
+    return answer.kind === "reply" ? answer.reply : { ok: false, text: "unexpected answer" };
+  }
+
+  /**
+   * Ask for the most recent `frames` mono output samples (1 to
+   * {@linkcode MAX_SCOPE_FRAMES}, default {@linkcode DEFAULT_SCOPE_FRAMES}).
+   * Answers the data, or the error Chronus replied (`ok: false`). Rejects
+   * with {@linkcode NoChronusError} when nothing comes within the timeout.
+   */
+  async scope(frames: number = DEFAULT_SCOPE_FRAMES): Promise<ScopeAnswer> {
+    if (!Number.isInteger(frames) || frames < 1 || frames > MAX_SCOPE_FRAMES) {
+      throw new RangeError(
+        `scope frames must be a whole number from 1 to ${MAX_SCOPE_FRAMES}, got ${frames}`,
+      );
+    }
+    const bytes = encodeOscMessage(SCOPE_ADDRESS, [{ type: "i", value: frames }]);
+    const answer = await this.#request(
+      bytes,
+      (got) => got.kind === "scope" || !got.reply.ok,
+    );
+    if (answer.kind === "scope") return answer;
+    return { ok: false, text: answer.reply.text };
+  }
+
+  /** Send `bytes`; resolve with the first answer `wanted` accepts. */
+  async #request(bytes: Uint8Array, wanted: (answer: Answer) => boolean): Promise<Answer> {
     if (this.#failed !== undefined) throw this.#failed;
+    if (this.#waiting !== undefined) throw new Error("one request at a time on a connection");
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      return await new Promise<OscReply>((resolve, reject) => {
-        this.#waiting = resolve;
+      return await new Promise<Answer>((resolve, reject) => {
+        this.#waiting = (answer) => {
+          if (!wanted(answer)) return false;
+          resolve(answer);
+          return true;
+        };
         timer = setTimeout(() => {
           this.#waiting = undefined;
           reject(new NoChronusError(this.host, this.port));
-        }, timeoutMs);
+        }, this.timeoutMs);
         this.#socket.send(bytes, (error) => {
           if (error) {
             this.#waiting = undefined;
@@ -131,6 +232,7 @@ class Connection {
     }
   }
 
+  /** Close the socket. Safe to call twice. */
   close(): Promise<void> {
     return new Promise<void>((resolve) => {
       try {
@@ -144,14 +246,11 @@ class Connection {
 
 async function withConnection<T>(
   options: SendOptions,
-  use: (connection: Connection, timeoutMs: number) => Promise<T>,
+  use: (connection: ChronusConnection) => Promise<T>,
 ): Promise<T> {
-  const connection = await Connection.open(
-    options.host ?? DEFAULT_OSC_HOST,
-    options.port ?? DEFAULT_OSC_PORT,
-  );
+  const connection = await ChronusConnection.open(options);
   try {
-    return await use(connection, options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
+    return await use(connection);
   } finally {
     await connection.close();
   }
@@ -169,10 +268,25 @@ async function withConnection<T>(
  * ```
  */
 export async function sendPhrase(phrase: string, options: SendOptions = {}): Promise<OscReply> {
-  return await withConnection(
-    options,
-    (connection, timeoutMs) => connection.ask(phrase, timeoutMs),
-  );
+  return await withConnection(options, (connection) => connection.ask(phrase));
+}
+
+/**
+ * Ask a running Chronus once for its most recent `options.frames` mono
+ * output samples (default {@linkcode DEFAULT_SCOPE_FRAMES}). Rejects with
+ * {@linkcode NoChronusError} when no reply comes within the timeout.
+ *
+ * @example
+ * ```ts ignore
+ * import { requestScope } from "./osc_client.ts";
+ * const answer = await requestScope({ port: 57120, frames: 512 });
+ * if (answer.ok) console.log(answer.data.sampleRate, answer.data.samples.length);
+ * ```
+ */
+export async function requestScope(
+  options: SendOptions & { readonly frames?: number } = {},
+): Promise<ScopeAnswer> {
+  return await withConnection(options, (connection) => connection.scope(options.frames));
 }
 
 /**
@@ -225,17 +339,13 @@ export async function sendLines(
 ): Promise<SendLinesResult> {
   let count = 0;
   let failures = 0;
-  let connection: Connection | undefined;
+  let connection: ChronusConnection | undefined;
   try {
-    connection = await Connection.open(
-      options.host ?? DEFAULT_OSC_HOST,
-      options.port ?? DEFAULT_OSC_PORT,
-    );
+    connection = await ChronusConnection.open(options);
   } catch (error) {
     options.write(ERROR_PREFIX + errorText(error));
     return { lines: 0, failures: 1, reached: false };
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   let iterator: AsyncIterator<string> | undefined;
   try {
     iterator = lines[Symbol.asyncIterator]();
@@ -255,7 +365,7 @@ export async function sendLines(
       count++;
       let reply: OscReply;
       try {
-        reply = await connection.ask(String(next.value), timeoutMs);
+        reply = await connection.ask(String(next.value));
       } catch (error) {
         options.write(ERROR_PREFIX + errorText(error));
         return {

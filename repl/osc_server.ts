@@ -25,6 +25,10 @@
  * with detail lines (`/status`, `/help`) has them after a `\n`, each with its
  * two-space indent; a blank line or comment answers `ok` with empty text.
  *
+ * A monitor's `/chronus/scope` query (a datagram of its own) is answered
+ * with recent output samples when the server has a scope source; see
+ * `osc_scope.ts` for that contract.
+ *
  * Malformed datagrams (not OSC 1.0: bad size or alignment, no type tags,
  * truncated, unknown type tags, invalid UTF-8, …) are counted in
  * `stats.malformed` and dropped without a reply: a reply would go to whoever
@@ -39,6 +43,7 @@
 
 import { createSocket, type RemoteInfo } from "node:dgram";
 import type { Buffer } from "node:buffer";
+import type { ScopeSource } from "../engine/control.ts";
 import {
   decodeOscPacket,
   encodeOscMessage,
@@ -55,6 +60,7 @@ import {
   type LineAnswer,
   OK_PREFIX,
 } from "./line_session.ts";
+import { answerScope, encodeScopeReply, isScopeRequest } from "./osc_scope.ts";
 
 /** Host the server binds when none is given: loopback only. */
 export const DEFAULT_OSC_HOST = "127.0.0.1";
@@ -299,13 +305,18 @@ export interface OscServerOptions {
   readonly handle: OscHandler;
   /** Told about each malformed datagram (e.g. to log the first few); must not throw. */
   readonly onMalformed?: (error: string, source: string) => void;
+  /**
+   * Answers `/chronus/scope` queries with its recent output (see
+   * `osc_scope.ts`); without it, the address is an unknown command.
+   */
+  readonly scope?: ScopeSource;
 }
 
 /** Counters of a running {@linkcode OscServer}. */
 export interface OscServerStats {
   /** Datagrams received. */
   readonly received: number;
-  /** Replies sent (one per message handled, `ok` or `error`). */
+  /** Replies sent (one per message handled, `ok` or `error`, and one per scope query). */
   readonly answered: number;
   /** Datagrams dropped as not OSC. */
   readonly malformed: number;
@@ -351,34 +362,45 @@ export async function startOscServer(options: OscServerOptions): Promise<OscServ
   }
   const socket = createSocket({ type: host.includes(":") ? "udp6" : "udp4" });
   const stats = { received: 0, answered: 0, malformed: 0, ignored: 0, sendErrors: 0 };
-  const { handle, onMalformed } = options;
+  const { handle, onMalformed, scope } = options;
+
+  const send = (encode: () => Uint8Array, rinfo: RemoteInfo): void => {
+    stats.answered++;
+    try {
+      const bytes = encode();
+      if (bytes.length > MAX_DATAGRAM_BYTES) throw new RangeError("reply too long");
+      socket.send(bytes, rinfo.port, rinfo.address, (error) => {
+        if (error) stats.sendErrors++;
+      });
+    } catch {
+      stats.sendErrors++;
+    }
+  };
+
+  const onMalformedDatagram = (error: string, source: string): void => {
+    stats.malformed++;
+    try {
+      onMalformed?.(error, source);
+    } catch {
+      // A logger that throws must not stop the server.
+    }
+  };
 
   const onMessage = (data: Buffer, rinfo: RemoteInfo): void => {
     stats.received++;
     const source = sourceText(rinfo.address, rinfo.port);
+    if (scope !== undefined && isScopeRequest(data)) {
+      const decoded = decodeOscPacket(data);
+      if (!decoded.ok) return onMalformedDatagram(decoded.error, source);
+      if (decoded.packet.kind === "message") {
+        const answer = answerScope(decoded.packet, scope);
+        return send(() => answer.ok ? encodeScopeReply(answer.data) : encodeReply(answer), rinfo);
+      }
+    }
     const outcome = answerDatagram(data, source, handle);
-    if (outcome.kind === "malformed") {
-      stats.malformed++;
-      try {
-        onMalformed?.(outcome.error, source);
-      } catch {
-        // A logger that throws must not stop the server.
-      }
-      return;
-    }
+    if (outcome.kind === "malformed") return onMalformedDatagram(outcome.error, source);
     stats.ignored += outcome.ignored;
-    for (const reply of outcome.replies) {
-      stats.answered++;
-      try {
-        const bytes = encodeReply(reply);
-        if (bytes.length > MAX_DATAGRAM_BYTES) throw new RangeError("reply too long");
-        socket.send(bytes, rinfo.port, rinfo.address, (error) => {
-          if (error) stats.sendErrors++;
-        });
-      } catch {
-        stats.sendErrors++;
-      }
-    }
+    for (const reply of outcome.replies) send(() => encodeReply(reply), rinfo);
   };
 
   await new Promise<void>((resolve, reject) => {

@@ -10,6 +10,10 @@
  *   not come within 3 s.
  * - `deno run -A tests/_osc_peer.ts send <args…>`: runs `chronus send <args…>`
  *   the way main.ts does, with stdin, stdout and the exit status.
+ * - `deno run -A tests/_osc_peer.ts scope <port> [frames]`: sends
+ *   `/chronus/scope` (with `,i <frames>` when given) and prints the reply,
+ *   decoded by osc-js, as one {@linkcode PeerScopeReply} JSON object on
+ *   stdout. Exit 1 when no reply comes within 3 s.
  *
  * @module
  */
@@ -61,6 +65,48 @@ function encodeMessage(message: PeerMessage): InstanceType<typeof OSC.Message> {
   untyped.types = typed.types;
   untyped.args = typed.args;
   return untyped;
+}
+
+/** A scope reply as decoded by osc-js, for `scope` mode. */
+export interface PeerScopeReply {
+  /** The reply's address. */
+  readonly address: string;
+  /** Its type tag string, e.g. `",ihb"`. */
+  readonly types: string;
+  /** Every argument, as JSON: int64 as a decimal string, a blob as big-endian float32s. */
+  readonly args: readonly (number | string | readonly number[])[];
+}
+
+async function scope(port: number, frames: string | undefined): Promise<number> {
+  const socket = createSocket("udp4");
+  const reply = new Promise<PeerScopeReply>((resolve) => {
+    socket.on("message", (data: Uint8Array) => {
+      const message = new OSC.Message("/");
+      message.unpack(new DataView(data.buffer, data.byteOffset, data.byteLength));
+      const args = message.args.map((arg: unknown) => {
+        if (typeof arg === "bigint") return arg.toString();
+        if (arg instanceof Uint8Array) {
+          const view = new DataView(arg.buffer, arg.byteOffset, arg.byteLength);
+          return Array.from({ length: arg.length / 4 }, (_, i) => view.getFloat32(4 * i));
+        }
+        return arg as number | string;
+      });
+      resolve({ address: message.address, types: String(message.types), args });
+    });
+  });
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
+  const args: PeerArg[] = frames === undefined ? [] : [{ type: "i", value: Number(frames) }];
+  const bytes = encodeMessage({ address: "/chronus/scope", args }).pack();
+  await new Promise<void>((resolve) => socket.send(bytes, port, "127.0.0.1", () => resolve()));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const answer = await Promise.race([
+    reply,
+    new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), 3000)),
+  ]);
+  clearTimeout(timer);
+  if (answer !== undefined) console.log(JSON.stringify(answer));
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return answer === undefined ? 1 : 0;
 }
 
 function fromHex(hex: string): Uint8Array {
@@ -119,6 +165,7 @@ if (import.meta.main) {
   const [mode, ...rest] = Deno.args;
   if (mode === "scenario") Deno.exit(await scenario(Number(rest[0])));
   if (mode === "send") Deno.exit(await runSendCommand(rest));
-  console.error("usage: _osc_peer.ts scenario <port> | send <args…>");
+  if (mode === "scope") Deno.exit(await scope(Number(rest[0]), rest[1]));
+  console.error("usage: _osc_peer.ts scenario <port> | send <args…> | scope <port> [frames]");
   Deno.exit(2);
 }
