@@ -9,6 +9,9 @@
  * - Chronus, raw voice chain: N × (`Oscillator` saw → `SvfFilter` low-pass
  *   → `Envelope` ADSR), each voice multiplied into a stereo block, on the
  *   main thread;
+ * - Chronus, `VoiceBank`: the same voice in the WebAssembly SIMD kernel
+ *   (dsp/voice_bank.ts), four voices per vector, ⌈N/64⌉ banks of at most 64
+ *   voices, each bank's sum added into the stereo block;
  * - Chronus, `Instrument`: the real path (voice allocator, filter envelope,
  *   gain, pan), ⌈N/64⌉ instruments of at most 64 voices each;
  * - scsynth: the same voice as a SynthDef (`Saw` → `RLPF` → `EnvGen`,
@@ -49,6 +52,7 @@ import { MixerParam } from "../dsp/mixer.ts";
 import { Oscillator, Waveform } from "../dsp/oscillator.ts";
 import { Rack, RackTarget } from "../dsp/rack.ts";
 import { SvfFilter } from "../dsp/svf.ts";
+import { BankEnvelope, VOICE_BANK_MAX_LANES, VoiceBank } from "../dsp/voice_bank.ts";
 import { resonanceToQ } from "../dsp/svf_lowpass.ts";
 import { MAX_VOICES } from "../dsp/voice_allocator.ts";
 import { type CommandSpec, noteOff, noteOn, Opcode, setParam } from "../engine/command.ts";
@@ -141,6 +145,47 @@ function rawVoices(n: number): () => void {
   const buf = new Float64Array(BLOCK);
   const levels = new Float64Array(BLOCK);
   return () => renderRawBlock(voices, out, buf, levels);
+}
+
+// ---------------------------------------------------------------- Chronus: VoiceBank
+
+/** Render one block of every bank, added into `mono`, then spread to the stereo `out`. */
+function renderBankBlock(
+  banks: readonly VoiceBank[],
+  out: Float32Array,
+  mono: Float64Array,
+): void {
+  mono.fill(0);
+  for (let j = 0; j < banks.length; j++) (banks[j] as VoiceBank).render(mono, 0, BLOCK);
+  for (let i = 0; i < BLOCK; i++) {
+    const x = (mono[i] as number) * 0.1;
+    out[2 * i] = x;
+    out[2 * i + 1] = x;
+  }
+}
+
+/** A block renderer for `n` voices held on ⌈n/64⌉ saw voice banks. */
+function bankVoices(n: number): () => void {
+  const banks: VoiceBank[] = [];
+  for (let k = 0; k < n; k += VOICE_BANK_MAX_LANES) {
+    const lanes = Math.min(VOICE_BANK_MAX_LANES, n - k);
+    const bank = new VoiceBank(RATE, { lanes });
+    bank.setWaveform(Waveform.Saw);
+    bank.setCutoff(CUTOFF_HZ);
+    bank.setResonance(RESONANCE);
+    bank.setEnvelope(BankEnvelope.Amp, {
+      attackMs: ATTACK_MS,
+      decayMs: DECAY_MS,
+      sustain: SUSTAIN,
+      releaseMs: RELEASE_MS,
+    });
+    bank.settle();
+    for (let v = 0; v < lanes; v++) bank.start(v, voiceNote(k + v), 1);
+    banks.push(bank);
+  }
+  const out = new Float32Array(2 * BLOCK);
+  const mono = new Float64Array(BLOCK);
+  return () => renderBankBlock(banks, out, mono);
 }
 
 // ---------------------------------------------------------------- Chronus: Instrument
@@ -405,7 +450,7 @@ async function bytesPerBlock(run: () => void, frameName: string, blocks: number)
 }
 
 /** What an allocation probe measures. */
-type AllocationKind = "raw" | "instrument" | "patch-render" | "patch-block";
+type AllocationKind = "raw" | "bank" | "instrument" | "patch-render" | "patch-block";
 
 /** Seconds of audio per allocation session. */
 const ALLOC_SECONDS = 20;
@@ -423,12 +468,20 @@ async function allocationProbe(kind: AllocationKind): Promise<void> {
   let run: () => void;
   let frame: string;
   let commands = 0;
-  if (kind === "raw" || kind === "instrument") {
-    const render = kind === "raw" ? rawVoices(64) : instrumentVoices(64);
+  if (kind === "raw" || kind === "bank" || kind === "instrument") {
+    const render = kind === "raw"
+      ? rawVoices(64)
+      : kind === "bank"
+      ? bankVoices(64)
+      : instrumentVoices(64);
     run = () => {
       for (let b = 0; b < blocks; b++) render();
     };
-    frame = kind === "raw" ? "renderRawBlock" : "renderInstrumentBlock";
+    frame = kind === "raw"
+      ? "renderRawBlock"
+      : kind === "bank"
+      ? "renderBankBlock"
+      : "renderInstrumentBlock";
   } else {
     const sessions = 1 + ALLOC_SESSIONS;
     const events = typicalPatch(sessions * ALLOC_SECONDS);
@@ -463,6 +516,8 @@ async function child<T>(args: readonly string[], v8Flags: string): Promise<[T, s
 interface AllocationFigures {
   /** Bytes per block of the raw voice chain (64 voices). */
   readonly raw: number;
+  /** Bytes per block of a VoiceBank (64 voices). */
+  readonly bank: number;
   /** Bytes per block of an Instrument (64 voices). */
   readonly instrument: number;
   /** Bytes per block in the typical patch's `Rack.render` (the DSP). */
@@ -476,11 +531,13 @@ async function allocationFigures(): Promise<AllocationFigures> {
   const probe = async (kind: AllocationKind) =>
     (await child<Result>(["--alloc-probe", kind], REALTIME_V8_FLAGS))[0];
   const raw = await probe("raw");
+  const bank = await probe("bank");
   const instrument = await probe("instrument");
   const render = await probe("patch-render");
   const block = await probe("patch-block");
   return {
     raw: raw.bytes,
+    bank: bank.bytes,
     instrument: instrument.bytes,
     patchRender: render.bytes,
     perCommand: Math.max(0, ((block.bytes - render.bytes) * block.blocks) / block.commands),
@@ -548,6 +605,17 @@ function stageCosts(): { osc: number; filter: number; env: number } {
   };
 }
 
+/** Microseconds per voice and block of the VoiceBank (256 voices on 4 banks, 2000 blocks). */
+function bankCost(): number {
+  const n = 256;
+  const blocks = 2000;
+  const render = bankVoices(n);
+  for (let b = 0; b < 200; b++) render();
+  const t0 = performance.now();
+  for (let b = 0; b < blocks; b++) render();
+  return ((performance.now() - t0) * 1000) / (blocks * n);
+}
+
 // ---------------------------------------------------------------- report
 
 const mark = (ok: boolean | undefined) => ok === undefined ? "    " : ok ? "ok  " : "MISS";
@@ -577,6 +645,7 @@ async function main(): Promise<void> {
   console.log(`${"".padEnd(6)}${"measure".padEnd(40)} ${"figure".padEnd(44)} goal`);
 
   const raw = await chronusSearch("raw", rawVoices);
+  const bank = await chronusSearch("bank", bankVoices);
   const inst = await chronusSearch("instrument", instrumentVoices);
   const version = await ensureScsynth();
   let sc: VoiceSearch | undefined;
@@ -591,6 +660,7 @@ async function main(): Promise<void> {
   const goal = `≥ ${GOAL_VOICES}${sc === undefined ? "" : " and ≥ scsynth"}`;
   const meets = (n: number) => n >= GOAL_VOICES && (sc === undefined || n >= sc.voices);
   row("Chronus voices, raw voice chain", describe("raw", raw), goal, meets(raw.voices));
+  row("Chronus voices, VoiceBank (WASM SIMD)", describe("bank", bank), goal, meets(bank.voices));
   row("Chronus voices, Instrument", describe("instrument", inst), goal, meets(inst.voices));
   if (sc === undefined) {
     row("scsynth voices (NRT, -z 128)", "not installed", "", undefined);
@@ -599,9 +669,11 @@ async function main(): Promise<void> {
     const ratio = (n: number) => sc !== undefined && sc.voices > 0 ? n / sc.voices : NaN;
     row(
       "ratio Chronus / scsynth",
-      `${ratio(raw.voices).toFixed(2)} raw, ${ratio(inst.voices).toFixed(2)} Instrument`,
+      `${ratio(raw.voices).toFixed(2)} raw, ${ratio(bank.voices).toFixed(2)} VoiceBank, ${
+        ratio(inst.voices).toFixed(2)
+      } Instrument`,
       "≥ 1",
-      ratio(raw.voices) >= 1 && ratio(inst.voices) >= 1,
+      ratio(bank.voices) >= 1 && ratio(inst.voices) >= 1,
     );
   }
   const cost = stageCosts();
@@ -610,16 +682,19 @@ async function main(): Promise<void> {
     `osc ${cost.osc.toFixed(2)}, svf ${cost.filter.toFixed(2)}, env ${cost.env.toFixed(2)}`,
     `(block period ${((BLOCK / RATE) * 1e6).toFixed(0)} µs)`,
   );
+  row("VoiceBank voice, µs per 128-frame block", `${bankCost().toFixed(2)} (whole voice)`, "");
 
   const speed = offlineSpeed(20);
   row("offline render, typical patch", `${speed.toFixed(1)} × real time`, "", undefined);
 
   const alloc = await allocationFigures();
   const b = (x: number) => x === 0 ? "0" : x.toFixed(2);
-  const figures = [alloc.raw, alloc.instrument, alloc.patchRender];
+  const figures = [alloc.raw, alloc.bank, alloc.instrument, alloc.patchRender];
   row(
     "render loop: bytes allocated per block",
-    `${b(alloc.raw)} raw, ${b(alloc.instrument)} Instrument, ${b(alloc.patchRender)} patch`,
+    `${b(alloc.raw)} raw, ${b(alloc.bank)} bank, ${b(alloc.instrument)} Instrument, ${
+      b(alloc.patchRender)
+    } patch`,
     `0 (< ${ALLOC_NOISE_BYTES} B/block: a few stray samples)`,
     figures.every((x) => x < ALLOC_NOISE_BYTES),
   );
@@ -634,6 +709,7 @@ async function main(): Promise<void> {
   const trials = (s: VoiceSearch) =>
     s.trials.map((t) => `${t.voices}→${t.load.toFixed(2)}`).join(" ");
   console.log(`\ntrials (voices→load), raw: ${trials(raw)}`);
+  console.log(`  VoiceBank: ${trials(bank)}`);
   console.log(`  Instrument: ${trials(inst)}`);
   if (sc !== undefined) {
     console.log(

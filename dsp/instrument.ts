@@ -12,10 +12,13 @@
  * so the engine can map `/inst/lead/filter/cutoff 800` onto
  * `setParam(InstrumentParam.FilterCutoff, 800)` through
  * {@linkcode instrumentParamId}. Every continuous parameter glides (the
- * voices' own smoothers, or the instrument's for the shared ones);
+ * voice bank's smoothers, or the instrument's for gain, pan and sends);
  * envelope times apply from the next segment.
  *
- * Render cost scales with the sounding voices: idle voices are skipped.
+ * The voices are a {@linkcode VoiceBank}: a WebAssembly SIMD kernel that
+ * renders four voices per vector. Render cost scales with the sounding
+ * voices: groups of four idle voices are skipped, a silent bank costs
+ * nothing.
  *
  * Inserts: each effect is bypassed — not processed at all, the signal path
  * bit-identical to an instrument without it — while its mix (`drive/mix`,
@@ -46,8 +49,8 @@
 
 import { checkSampleRate } from "./_checks.ts";
 import { SCRATCH_FRAMES } from "./_scratch.ts";
-import { noteToHz, Voice, VOICE_STATE_SIZE } from "./_voice.ts";
-import type { AdsrStageId } from "./adsr.ts";
+import { BankEnvelope, noteToHz, VoiceBank, voiceBankStateSize } from "./voice_bank.ts";
+import { AdsrStage, type AdsrStageId } from "./adsr.ts";
 import {
   Chorus,
   CHORUS_BASE_MS,
@@ -67,7 +70,7 @@ import {
   COMPRESSOR_STATE_SIZE,
 } from "./compressor.ts";
 import { type MixerChannel, SendBus } from "./mixer.ts";
-import { WAVEFORM_COUNT } from "./oscillator.ts";
+import { WAVEFORM_COUNT, type WaveformId } from "./oscillator.ts";
 import {
   Saturator,
   SATURATOR_HALFBAND_TAPS,
@@ -338,12 +341,12 @@ export function clampInstrumentParam(id: number, value: number): number {
  * First slot of every {@linkcode Instrument} snapshot: format tag and version
  * ("CIN", 2; version 2 adds the insert effects).
  */
-export const INSTRUMENT_STATE_TAG = 0x43494e02;
+export const INSTRUMENT_STATE_TAG = 0x43494e03;
 
 /** Header slots of a snapshot: tag, sample rate, capacity. */
 const HEADER = 3;
-/** Instrument-level smoothers: envelope amount, key tracking, gain, pan, two sends. */
-const SMOOTHERS = 6;
+/** Instrument-level smoothers: gain, pan, two sends. */
+const SMOOTHERS = 4;
 
 /**
  * Insert-chain slots of a snapshot before the effects' own: tail frames,
@@ -367,8 +370,9 @@ function chorusLineFrames(sampleRate: Hz): Frames {
 
 /**
  * Float64 slots used by {@linkcode Instrument.saveState} for an instrument
- * of `voices` voices at `sampleRate` Hz: 3 + 39 + 12 + the allocator's +
- * `voices` × the voice's, then the inserts: 41 + the saturator's (386) +
+ * of `voices` voices at `sampleRate` Hz: 3 + 39 + 8 + the allocator's +
+ * the voice bank's ({@linkcode voiceBankStateSize}, whatever the voice
+ * count), then the inserts: 41 + the saturator's (386) +
  * the chorus's (`chorusStateSize`, 1456 at 48 kHz) + the compressor's (11).
  *
  * @throws {RangeError} for an out-of-range sample rate.
@@ -376,12 +380,12 @@ function chorusLineFrames(sampleRate: Hz): Frames {
  * @example
  * ```ts
  * import { instrumentStateSize } from "./instrument.ts";
- * instrumentStateSize(16, 48000); // 3602
+ * instrumentStateSize(16, 48000); // 5454
  * ```
  */
 export function instrumentStateSize(voices: number, sampleRate: Hz): number {
   return HEADER + INSTRUMENT_PARAM_COUNT + SMOOTHERS * SMOOTHER_STATE_SIZE +
-    voiceAllocatorStateSize(voices) + voices * VOICE_STATE_SIZE + INSERT_OWN +
+    voiceAllocatorStateSize(voices) + voiceBankStateSize() + INSERT_OWN +
     SATURATOR_STATE_SIZE + chorusStateSize(sampleRate) + COMPRESSOR_STATE_SIZE;
 }
 
@@ -450,10 +454,9 @@ export class Instrument implements MixerChannel {
   /** Float64 slots needed by {@linkcode saveState} ({@linkcode instrumentStateSize}). */
   readonly stateSize: number = 0;
   readonly #params = new Float64Array(INSTRUMENT_PARAM_COUNT);
-  readonly #voices: readonly Voice[];
+  /** The voices: oscillator → filter → envelopes, in the WebAssembly SIMD kernel. */
+  readonly #bank: VoiceBank;
   readonly #alloc: VoiceAllocator;
-  readonly #envAmount: ParamSmoother;
-  readonly #keyTrack: ParamSmoother;
   readonly #gain: ParamSmoother;
   readonly #pan: ParamSmoother;
   readonly #reverbSend: ParamSmoother;
@@ -461,8 +464,6 @@ export class Instrument implements MixerChannel {
   readonly #smoothers: readonly ParamSmoother[];
   #glideFrames = 0;
   readonly #mono = new Float64Array(SCRATCH_FRAMES);
-  readonly #envAmounts = new Float64Array(SCRATCH_FRAMES);
-  readonly #keyTracks = new Float64Array(SCRATCH_FRAMES);
   readonly #gains = new Float64Array(SCRATCH_FRAMES);
   readonly #pans = new Float64Array(SCRATCH_FRAMES);
   readonly #sendLevels = new Float64Array(SCRATCH_FRAMES);
@@ -522,20 +523,14 @@ export class Instrument implements MixerChannel {
     this.#tailFrames = insertTailFrames(sampleRate) | 0;
     this.#chorusPrerollFrames = chorusLineFrames(sampleRate) | 0;
     this.#alloc = new VoiceAllocator(capacity);
-    const voices: Voice[] = [];
-    for (let i = 0; i < capacity; i++) voices.push(new Voice(sampleRate));
-    this.#voices = voices;
     const timeMs = options.smoothingMs ?? DEFAULT_SMOOTHING_MS;
+    this.#bank = new VoiceBank(sampleRate, { lanes: capacity, smoothingMs: timeMs });
     const smoother = () => new ParamSmoother(sampleRate, { timeMs });
-    this.#envAmount = smoother();
-    this.#keyTrack = smoother();
     this.#gain = smoother();
     this.#pan = smoother();
     this.#reverbSend = smoother();
     this.#delaySend = smoother();
     this.#smoothers = [
-      this.#envAmount,
-      this.#keyTrack,
       this.#gain,
       this.#pan,
       this.#reverbSend,
@@ -557,7 +552,8 @@ export class Instrument implements MixerChannel {
     for (let id = 0; id < INSTRUMENT_PARAM_COUNT; id++) this.setParam(id, initialParam(id));
     this.setParam(InstrumentParam.Polyphony, capacity);
     for (const s of this.#smoothers) s.reset(s.target);
-    for (const v of voices) v.stop();
+    this.#bank.settle();
+    this.#bank.clear();
     this.#clearInserts();
   }
 
@@ -593,17 +589,17 @@ export class Instrument implements MixerChannel {
 
   /** Amp-envelope stage of voice `i` (for meters and tests). */
   voiceStage(i: number): AdsrStageId {
-    return (this.#voices[i] as Voice).stage;
+    return this.#bank.stage(i);
   }
 
   /** Amp-envelope level of voice `i`, 0..1 (for meters and tests). */
   voiceLevel(i: number): number {
-    return (this.#voices[i] as Voice).amp.level;
+    return this.#bank.level(i);
   }
 
   /** Current pitch of voice `i` in semitones (MIDI numbering; fractional while gliding). */
   voicePitch(i: number): number {
-    return (this.#voices[i] as Voice).pitch;
+    return this.#bank.pitch(i);
   }
 
   /** Note voice `i` plays, -1 when free. */
@@ -649,7 +645,7 @@ export class Instrument implements MixerChannel {
    * inserts' lines, filters and gain reduction. Control side.
    */
   reset(): void {
-    for (const v of this.#voices) v.stop();
+    this.#bank.clear();
     this.#alloc.reset();
     this.#clearInserts();
   }
@@ -859,7 +855,7 @@ export class Instrument implements MixerChannel {
     let o = offset + HEADER + INSTRUMENT_PARAM_COUNT;
     for (const s of this.#smoothers) o = s.saveState(dst, o);
     o = this.#alloc.saveState(dst, o);
-    for (const v of this.#voices) o = v.saveState(dst, o);
+    o = this.#bank.saveState(dst, o);
     dst[o] = this.#tail;
     dst[o + 1] = this.#dryPos;
     dst[o + 2] = this.#drivePreroll;
@@ -916,7 +912,10 @@ export class Instrument implements MixerChannel {
       if (!(Number.isFinite(s.value) && Number.isFinite(s.target))) s.reset(0);
     }
     o = this.#alloc.loadState(src, o);
-    for (const v of this.#voices) o = v.loadState(src, o);
+    o = this.#bank.loadState(src, o);
+    // The bank's parameter targets from the repaired parameters (a valid
+    // snapshot holds exactly those, so nothing changes).
+    for (let id: number = P.Waveform; id <= P.VelocitySensitivity; id++) this.#dispatch(id);
     return this.#loadInserts(src, o);
   }
 
@@ -977,135 +976,115 @@ export class Instrument implements MixerChannel {
   /** Forward Waveform to every voice's oscillator. */
   #setWaveform(): void {
     const x = this.#params[P.Waveform] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setWaveform(x);
+    this.#bank.setWaveform(x as WaveformId);
   }
 
   /** Forward Detune to every voice's oscillator. */
   #setDetune(): void {
     const x = this.#params[P.Detune] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setDetune(x);
+    this.#bank.setDetune(x);
   }
 
   /** Forward PulseWidth to every voice's oscillator. */
   #setPulseWidth(): void {
     const x = this.#params[P.PulseWidth] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setPulseWidth(x);
+    this.#bank.setPulseWidth(x);
   }
 
   /** Forward SubLevel to every voice's oscillator. */
   #setSubLevel(): void {
     const x = this.#params[P.SubLevel] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setSubLevel(x);
+    this.#bank.setSubLevel(x);
   }
 
   /** Forward FmRatio to every voice's oscillator. */
   #setFmRatio(): void {
-    const x = this.#params[P.FmRatio] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setFmRatio(x);
+    this.#bank.setFm(this.#params[P.FmRatio] as number, this.#params[P.FmIndex] as number);
   }
 
   /** Forward FmIndex to every voice's oscillator. */
   #setFmIndex(): void {
-    const x = this.#params[P.FmIndex] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).osc.setFmIndex(x);
+    this.#bank.setFm(this.#params[P.FmRatio] as number, this.#params[P.FmIndex] as number);
   }
 
   /** Forward FilterMode to every voice's filter. */
   #setFilterMode(): void {
     const x = this.#params[P.FilterMode] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).filter.setMode(x as SvfModeId);
+    this.#bank.setFilterMode(x as SvfModeId);
   }
 
   /** Forward FilterCutoff to every voice's filter. */
   #setFilterCutoff(): void {
     const x = this.#params[P.FilterCutoff] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).filter.setCutoff(x);
+    this.#bank.setCutoff(x);
   }
 
   /** Forward FilterResonance to every voice's filter. */
   #setFilterResonance(): void {
     const x = this.#params[P.FilterResonance] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).filter.setResonance(x);
+    this.#bank.setResonance(x);
   }
 
   /** Forward AmpAttack to every voice's amp envelope. */
   #setAmpAttack(): void {
     const x = this.#params[P.AmpAttack] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).amp.setAttack(x);
+    this.#bank.setEnvelopeTime(BankEnvelope.Amp, AdsrStage.Attack, x);
   }
 
   /** Forward AmpDecay to every voice's amp envelope. */
   #setAmpDecay(): void {
     const x = this.#params[P.AmpDecay] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).amp.setDecay(x);
+    this.#bank.setEnvelopeTime(BankEnvelope.Amp, AdsrStage.Decay, x);
   }
 
   /** Forward AmpSustain to every voice's amp envelope. */
   #setAmpSustain(): void {
     const x = this.#params[P.AmpSustain] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).amp.setSustain(x);
+    this.#bank.setSustain(BankEnvelope.Amp, x);
   }
 
   /** Forward AmpRelease to every voice's amp envelope. */
   #setAmpRelease(): void {
     const x = this.#params[P.AmpRelease] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).amp.setRelease(x);
+    this.#bank.setEnvelopeTime(BankEnvelope.Amp, AdsrStage.Release, x);
   }
 
   /** Forward VelocitySensitivity to every voice's amp envelope. */
   #setVelocitySensitivity(): void {
     const x = this.#params[P.VelocitySensitivity] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).amp.setVelocitySensitivity(x);
+    this.#bank.setVelocitySensitivity(BankEnvelope.Amp, x);
   }
 
   /** Forward FilterAttack to every voice's filter envelope. */
   #setFilterAttack(): void {
     const x = this.#params[P.FilterAttack] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).fenv.setAttack(x);
+    this.#bank.setEnvelopeTime(BankEnvelope.Filter, AdsrStage.Attack, x);
   }
 
   /** Forward FilterDecay to every voice's filter envelope. */
   #setFilterDecay(): void {
     const x = this.#params[P.FilterDecay] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).fenv.setDecay(x);
+    this.#bank.setEnvelopeTime(BankEnvelope.Filter, AdsrStage.Decay, x);
   }
 
   /** Forward FilterSustain to every voice's filter envelope. */
   #setFilterSustain(): void {
     const x = this.#params[P.FilterSustain] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).fenv.setSustain(x);
+    this.#bank.setSustain(BankEnvelope.Filter, x);
   }
 
   /** Forward FilterRelease to every voice's filter envelope. */
   #setFilterRelease(): void {
     const x = this.#params[P.FilterRelease] as number;
-    const voices = this.#voices;
-    for (let i = 0; i < voices.length; i++) (voices[i] as Voice).fenv.setRelease(x);
+    this.#bank.setEnvelopeTime(BankEnvelope.Filter, AdsrStage.Release, x);
   }
 
   /** Apply instrument-level parameter `id` (glide, shared smoothers) from #params. */
   #setShared(id: number): void {
     const x = this.#params[id] as number;
     if (id === P.Glide) this.#glideFrames = Math.round((x * this.sampleRate) / 1000);
-    else if (id === P.FilterKeyTrack) this.#keyTrack.setTarget(x);
-    else if (id === P.FilterEnvAmount) this.#envAmount.setTarget(x);
+    else if (id === P.FilterKeyTrack) this.#bank.setKeyTrack(x);
+    else if (id === P.FilterEnvAmount) this.#bank.setFilterEnvAmount(x);
     else if (id === P.Gain) this.#gain.setTarget(x);
     else if (id === P.Pan) this.#pan.setTarget(x);
     else if (id === P.ReverbSend) this.#reverbSend.setTarget(x);
@@ -1225,20 +1204,20 @@ export class Instrument implements MixerChannel {
   /** Carry out the allocator's last action on voice `v`. */
   #apply(v: number): void {
     const alloc = this.#alloc;
-    const voice = this.#voices[v] as Voice;
+    const bank = this.#bank;
     const note = alloc.voiceNote(v);
     switch (alloc.lastAction) {
       case NoteAction.Start:
-        voice.start(note, alloc.voiceVelocity(v));
+        bank.start(v, note, alloc.voiceVelocity(v));
         break;
       case NoteAction.Retrigger:
-        voice.retrigger(note, alloc.voiceVelocity(v), this.#glideFrames);
+        bank.retrigger(v, note, alloc.voiceVelocity(v), this.#glideFrames);
         break;
       case NoteAction.Legato:
-        voice.moveTo(note, this.#glideFrames);
+        bank.moveTo(v, note, this.#glideFrames);
         break;
       case NoteAction.Release:
-        voice.release();
+        bank.release(v);
         break;
     }
   }
@@ -1246,7 +1225,7 @@ export class Instrument implements MixerChannel {
   /** Close the gates of held voices from index `from` up (before the allocator releases them). */
   #releaseHeld(from: number): void {
     for (let i = from; i < this.capacity; i++) {
-      if (this.#alloc.isHeld(i)) (this.#voices[i] as Voice).release();
+      if (this.#alloc.isHeld(i)) this.#bank.release(i);
     }
   }
 
@@ -1256,19 +1235,12 @@ export class Instrument implements MixerChannel {
    */
   #renderVoices(n: number): boolean {
     const alloc = this.#alloc;
-    const voices = this.#voices;
+    const bank = this.#bank;
     const mono = this.#mono;
-    this.#envAmount.fill(this.#envAmounts, 0, n);
-    this.#keyTrack.fill(this.#keyTracks, 0, n);
-    const params = this.#params;
-    const modulate = !(params[P.FilterEnvAmount] === 0 && this.#envAmount.isSettled &&
-      params[P.FilterKeyTrack] === 0 && this.#keyTrack.isSettled);
     for (let i = 0; i < n; i++) mono[i] = 0;
+    bank.render(mono, 0, n);
     for (let v = 0; v < this.capacity; v++) {
-      if (!alloc.isSounding(v)) continue;
-      const voice = voices[v] as Voice;
-      voice.render(mono, n, this.#envAmounts, this.#keyTracks, modulate);
-      if (voice.isIdle) alloc.voiceEnded(v);
+      if (alloc.isSounding(v) && bank.isIdle(v)) alloc.voiceEnded(v);
     }
     let bad = 0;
     for (let i = 0; i < n; i++) {

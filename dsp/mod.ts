@@ -22,7 +22,8 @@
  *   count) and {@linkcode SafetyLimiter} (never above -0.3 dBFS).
  * - Playing: {@linkcode Instrument} (polyphonic, voice stealing oldest
  *   released first, mono/legato with glide, gain/pan/sends) over a
- *   {@linkcode VoiceAllocator}; {@linkcode DrumKit} (synthesized kick,
+ *   {@linkcode VoiceAllocator} and a {@linkcode VoiceBank} (up to 64 voices
+ *   in a WebAssembly SIMD kernel); {@linkcode DrumKit} (synthesized kick,
  *   snare, hats, clap, toms, by General MIDI note); {@linkcode Mixer}
  *   (channels, reverb and delay sends, master guard and limiter).
  *
@@ -61,6 +62,7 @@ export * from "./oscillator.ts";
 export * from "./unison.ts";
 export * from "./noise.ts";
 export * from "./voice_allocator.ts";
+export * from "./voice_bank.ts";
 export * from "./instrument.ts";
 export * from "./drums.ts";
 export * from "./mixer.ts";

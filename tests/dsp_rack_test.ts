@@ -906,8 +906,11 @@ Deno.test("Rack is deterministic: two racks given the same random commands rende
   assert.deepEqual(snapshot(a), snapshot(b));
 });
 
-/** Offset in an instrument snapshot of its voice allocator's voice count (header, params, smoothers). */
-const ALLOCATOR_CAPACITY_SLOT = 3 + INSTRUMENT_PARAM_COUNT + 6 * 2;
+/**
+ * Offset in an instrument snapshot of its voice allocator's voice count:
+ * header (3), params, then 4 smoothers (gain, pan, two sends) of 2 slots.
+ */
+const ALLOCATOR_CAPACITY_SLOT = 3 + INSTRUMENT_PARAM_COUNT + 4 * 2;
 
 /**
  * Indices of a valid snapshot that a corrupt one keeps: the rack's and the
