@@ -56,10 +56,12 @@ import {
   MIXER_PARAM_COUNT,
   MIXER_STATE_TAG,
   type MixerChannel,
+  MixerParam,
   STRIP_PARAM_COUNT,
 } from "./mixer.ts";
 import { PARAM_COUNT, SynthParam } from "./params.ts";
 import { DEFAULT_SMOOTHING_MS } from "./smoother.ts";
+import { Sequencer, SEQUENCER_STATE_SIZE, TransportParam } from "./sequencer.ts";
 import type { Frames, Hz, Milliseconds } from "./units.ts";
 import { checkVoiceCount, DEFAULT_VOICES } from "./voice_allocator.ts";
 
@@ -94,10 +96,12 @@ export const RackTarget = {
   MiniSynthStrip: 7,
   /** The drum kit's channel strip: {@linkcode StripParam} ids. */
   DrumStrip: 8,
+  /** The musical clock: {@linkcode TransportParam} ids (tempo, beats per bar, swing). */
+  Transport: 9,
 } as const;
 
 /** Number of rack targets; valid targets are 0 .. RACK_TARGET_COUNT - 1. */
-export const RACK_TARGET_COUNT = 9;
+export const RACK_TARGET_COUNT = 10;
 
 /**
  * Target meaning "every target" for {@linkcode Rack.allNotesOff}: −1 as the
@@ -128,6 +132,7 @@ export const RACK_PARAM_COUNTS: readonly number[] = [
   MIXER_PARAM_COUNT,
   STRIP_PARAM_COUNT,
   STRIP_PARAM_COUNT,
+  Object.keys(TransportParam).length,
 ];
 
 /**
@@ -155,9 +160,9 @@ export const RACK_LIMITER_LOOKAHEAD_MS: Milliseconds = 0.25;
 
 /**
  * First slot of every {@linkcode Rack} snapshot: format tag and version
- * ("CRK", 2; version 2 holds instruments with inserts and the mixer's tempo).
+ * ("CRK", 3; version 3 ends with the clock's frame and the sequencer).
  */
-export const RACK_STATE_TAG = 0x43524b02;
+export const RACK_STATE_TAG = 0x43524b03;
 
 /**
  * How long an idle instrument or the idle drum strip keeps being rendered
@@ -301,6 +306,10 @@ export class Rack {
   /** Frames each gated channel (instruments, drum strip) is rendered even when idle. */
   readonly #awake = new Int32Array(GATED);
   readonly #awakeFrames: number = 0;
+  /** The musical clock and the patterns it plays on this rack. */
+  readonly sequencer: Sequencer;
+  /** Frames rendered since the rack was built: the sequencer's clock. */
+  #frame = 0;
   /** The state before a load, restored if a part's loadState throws (allocated by the first load). */
   #backup: Float64Array | undefined;
   /** A snapshot being loaded with non-finite values replaced by 0 (allocated by the first such load). */
@@ -341,7 +350,9 @@ export class Rack {
       this.mixer.addChannel(new InstrumentChannel(instruments[k] as Instrument, this.#awake, k));
     }
     this.mixer.addChannel(new DrumChannel(this.drums, this.#drumStrip, this.#awake));
+    this.sequencer = new Sequencer(sampleRate);
     this.stateSize = HEADER + MINI_SYNTH_STATE_SIZE + 2 * CHANNEL_STRIP_STATE_SIZE +
+      1 + SEQUENCER_STATE_SIZE +
       INSTRUMENT_TARGETS * instrumentStateSize(voices, sampleRate) + this.drums.stateSize +
       this.mixer.stateSize;
   }
@@ -397,12 +408,22 @@ export class Rack {
           value,
         );
       case RackTarget.Mixer:
-        return this.mixer.setParam(param, value);
+        if (!this.mixer.setParam(param, value)) return false;
+        // One tempo: the delay's and the clock's (which follows on the next beat).
+        if (param === MixerParam.Tempo) {
+          this.sequencer.setTransport(TransportParam.Tempo, value, this.#frame);
+        }
+        return true;
       case RackTarget.MiniSynthStrip:
         return this.#miniStrip.setParam(param, value);
       case RackTarget.DrumStrip:
         if (!this.#drumStrip.setParam(param, value)) return false;
         this.#awake[INSTRUMENT_TARGETS] = this.#awakeFrames;
+        return true;
+      case RackTarget.Transport:
+        if (!this.sequencer.setTransport(param, value, this.#frame)) return false;
+        // The delay follows the same tempo.
+        if (param === TransportParam.Tempo) this.mixer.setParam(MixerParam.Tempo, value);
         return true;
     }
     const inst = this.instrument(target);
@@ -500,7 +521,58 @@ export class Rack {
    * Render loop; allocates nothing, never throws.
    */
   render(out: Float32Array, start: Frames, end: Frames): void {
-    this.mixer.render(out, start, end);
+    const frames = out.length >> 1;
+    const s = start > 0 ? (start < frames ? start | 0 : frames) : 0;
+    const e = end > 0 ? (end < frames ? end | 0 : frames) : 0;
+    const sequencer = this.sequencer;
+    let at = s;
+    while (at < e) {
+      const due = sequencer.nextEventFrame(this.#frame, this.#frame + (e - at));
+      if (due > this.#frame) {
+        const n = due - this.#frame;
+        this.mixer.render(out, at, at + n);
+        at += n;
+        this.#frame = due;
+      }
+      if (at < e) sequencer.fire(this.#frame, this);
+    }
+  }
+
+  /** Frames rendered since the rack was built (the clock the sequencer counts from). */
+  get frame(): Frames {
+    return this.#frame;
+  }
+
+  /**
+   * Start building a looping pattern for sequencer track `track`:
+   * `lengthTicks` long, played on `target` (an instrument or the drums).
+   * Control side.
+   * @returns false (nothing changes) for a bad track, length or target.
+   */
+  beginPattern(track: number, lengthTicks: number, target: number): boolean {
+    if (!(target >= RackTarget.MiniSynth && target <= RackTarget.Drums)) return false;
+    return this.sequencer.beginPattern(track, lengthTicks, target);
+  }
+
+  /** Place `track`'s next pattern notes at `tick`, `lengthTicks` long. Control side. */
+  patternCursor(track: number, tick: number, lengthTicks: number): boolean {
+    return this.sequencer.patternCursor(track, tick, lengthTicks);
+  }
+
+  /** Add `note` at `velocity` to `track`'s pattern at its cursor. Control side. */
+  patternNote(track: number, note: number, velocity: number): boolean {
+    return this.sequencer.patternNote(track, note, velocity);
+  }
+
+  /** Play `track`'s built pattern from the next multiple of `quantumTicks`. Control side. */
+  commitPattern(track: number, quantumTicks: number): boolean {
+    return this.sequencer.commitPattern(track, quantumTicks, this.#frame);
+  }
+
+  /** Stop `track` (0xFFFFFFFF or -1: all) at the next multiple of `quantumTicks`. Control side. */
+  stopTrack(track: number, quantumTicks: number): boolean {
+    const all = track === RACK_ALL_TARGETS || track === -1;
+    return this.sequencer.stopTrack(all ? -1 : track, quantumTicks, this.#frame);
   }
 
   /**
@@ -527,7 +599,9 @@ export class Rack {
     for (const inst of this.#instruments) o = inst.saveState(dst, o);
     o = this.drums.saveState(dst, o);
     o = this.#drumStrip.saveState(dst, o);
-    this.mixer.saveState(dst, o);
+    o = this.mixer.saveState(dst, o);
+    dst[o] = this.#frame;
+    this.sequencer.saveState(dst, o + 1);
   }
 
   /**
@@ -630,6 +704,9 @@ export class Rack {
     for (const inst of this.#instruments) o = inst.loadState(src, o);
     o = this.drums.loadState(src, o);
     o = this.#drumStrip.loadState(src, o);
-    this.mixer.loadState(src, o);
+    o = this.mixer.loadState(src, o);
+    const frame = src[o] as number;
+    this.#frame = Number.isSafeInteger(frame) && frame >= 0 ? frame : 0;
+    this.sequencer.loadState(src, o + 1);
   }
 }

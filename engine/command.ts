@@ -48,6 +48,19 @@ export const Opcode = {
   NoteOff: 5,
   /** Release every note of module `target`. */
   AllNotesOff: 6,
+  /**
+   * Start building a looping pattern for track `target`: `param` ticks long
+   * (960 per beat), its notes played on module `value`.
+   */
+  PatternBegin: 7,
+  /** Where track `target`'s next pattern notes go: at tick `param`, `value` ticks long. */
+  PatternCursor: 8,
+  /** Add note `param` at velocity `value` (0..1] to track `target`'s pattern at the cursor. */
+  PatternNote: 9,
+  /** Play track `target`'s built pattern from the next multiple of `param` ticks (0: now). */
+  PatternCommit: 10,
+  /** Stop track `target` (0xFFFFFFFF: every track) at the next multiple of `param` ticks. */
+  PatternStop: 11,
 } as const;
 
 /** An opcode value. */
@@ -128,6 +141,37 @@ export function noteOff(target: number, note: number): CommandSpec {
 /** A command releasing every note of module `target`. */
 export function allNotesOff(target: number): CommandSpec {
   return { opcode: Opcode.AllNotesOff, target, param: 0, flags: 0, value: 0 };
+}
+
+/** A command starting a `lengthTicks` pattern for `track`, played on module `target`. */
+export function patternBegin(track: number, lengthTicks: number, target: number): CommandSpec {
+  return {
+    opcode: Opcode.PatternBegin,
+    target: track,
+    param: lengthTicks,
+    flags: 0,
+    value: target,
+  };
+}
+
+/** A command placing `track`'s next pattern notes at `tick`, `lengthTicks` long. */
+export function patternCursor(track: number, tick: number, lengthTicks: number): CommandSpec {
+  return { opcode: Opcode.PatternCursor, target: track, param: tick, flags: 0, value: lengthTicks };
+}
+
+/** A command adding `note` at `velocity` to `track`'s pattern at its cursor. */
+export function patternNote(track: number, note: number, velocity: number): CommandSpec {
+  return { opcode: Opcode.PatternNote, target: track, param: note, flags: 0, value: velocity };
+}
+
+/** A command playing `track`'s built pattern from the next multiple of `quantumTicks`. */
+export function patternCommit(track: number, quantumTicks: number): CommandSpec {
+  return { opcode: Opcode.PatternCommit, target: track, param: quantumTicks, flags: 0, value: 0 };
+}
+
+/** A command stopping `track` (0xFFFFFFFF: all) at the next multiple of `quantumTicks`. */
+export function patternStop(track: number, quantumTicks: number): CommandSpec {
+  return { opcode: Opcode.PatternStop, target: track, param: quantumTicks, flags: 0, value: 0 };
 }
 
 /**

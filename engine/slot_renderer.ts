@@ -24,6 +24,16 @@ export interface SlotSynth {
   noteOff(target: number, note: number): boolean;
   /** Release every note of module `target`; false when ignored. */
   allNotesOff(target: number): boolean;
+  /** Start building a pattern for `track` (see `Opcode.PatternBegin`); false when ignored. */
+  beginPattern?(track: number, lengthTicks: number, target: number): boolean;
+  /** Place `track`'s next pattern notes (see `Opcode.PatternCursor`); false when ignored. */
+  patternCursor?(track: number, tick: number, lengthTicks: number): boolean;
+  /** Add a note to `track`'s pattern (see `Opcode.PatternNote`); false when ignored. */
+  patternNote?(track: number, note: number, velocity: number): boolean;
+  /** Play `track`'s built pattern (see `Opcode.PatternCommit`); false when ignored. */
+  commitPattern?(track: number, quantumTicks: number): boolean;
+  /** Stop `track` (see `Opcode.PatternStop`); false when ignored. */
+  stopTrack?(track: number, quantumTicks: number): boolean;
   /** Render frames [start, end) of an interleaved stereo block into `out`. */
   render(out: Float32Array, start: number, end: number): void;
   /** Float64 values needed by {@linkcode SlotSynth.saveState}. */
@@ -111,6 +121,21 @@ export class SlotRenderer {
         break;
       case Opcode.AllNotesOff:
         this.synth.allNotesOff(queue.peekTarget());
+        break;
+      case Opcode.PatternBegin:
+        this.synth.beginPattern?.(queue.peekTarget(), queue.peekParam(), queue.peekValue());
+        break;
+      case Opcode.PatternCursor:
+        this.synth.patternCursor?.(queue.peekTarget(), queue.peekParam(), queue.peekValue());
+        break;
+      case Opcode.PatternNote:
+        this.synth.patternNote?.(queue.peekTarget(), queue.peekParam(), queue.peekValue());
+        break;
+      case Opcode.PatternCommit:
+        this.synth.commitPattern?.(queue.peekTarget(), queue.peekParam());
+        break;
+      case Opcode.PatternStop:
+        this.synth.stopTrack?.(queue.peekTarget(), queue.peekParam());
         break;
       case Opcode.Fault:
         this.#onFault(queue.peekParam());

@@ -35,6 +35,7 @@ import {
   RACK_TARGET_COUNT,
   RackTarget,
 } from "../dsp/rack.ts";
+import { SEQUENCER_STATE_SIZE } from "../dsp/sequencer.ts";
 import { sampledAllocation } from "./_alloc.ts";
 import { seededRandom } from "./_random.ts";
 import { deinterleave, magnitudeSpectrum, maxAbs, peakFrequency, rms } from "./_spectrum.ts";
@@ -191,7 +192,7 @@ Deno.test("Rack targets, param counts and state size", () => {
     [T.MiniSynth, T.FirstInstrument, T.LastInstrument, T.Drums, T.Mixer],
     [0, 1, 4, 5, 6],
   );
-  assert.deepEqual([T.MiniSynthStrip, T.DrumStrip, RACK_TARGET_COUNT], [7, 8, 9]);
+  assert.deepEqual([T.MiniSynthStrip, T.DrumStrip, T.Transport, RACK_TARGET_COUNT], [7, 8, 9, 10]);
   assert.equal(T.LastInstrument - T.FirstInstrument + 1, INSTRUMENT_TARGETS);
   assert.deepEqual(RACK_PARAM_COUNTS, [
     PARAM_COUNT,
@@ -203,6 +204,7 @@ Deno.test("Rack targets, param counts and state size", () => {
     MIXER_PARAM_COUNT,
     STRIP_PARAM_COUNT,
     STRIP_PARAM_COUNT,
+    3, // TransportParam: tempo, beats per bar, swing
   ]);
   assert.equal(DRUM_TARGET_PARAM_COUNT, 40);
   assert.equal(drumTargetParam(Drum.Snare, DrumParam.Tune), DRUM_PARAM_COUNT + DrumParam.Tune);
@@ -215,7 +217,7 @@ Deno.test("Rack targets, param counts and state size", () => {
   assert.equal(
     rack.stateSize,
     9 + MINI_SYNTH_STATE_SIZE + 2 * CHANNEL_STRIP_STATE_SIZE + 4 * instrumentStateSize(16, RATE) +
-      DRUM_KIT_STATE_SIZE + mixerSize,
+      DRUM_KIT_STATE_SIZE + mixerSize + 1 + SEQUENCER_STATE_SIZE,
   );
   const names = new Set<string>();
   for (let t = T.FirstInstrument; t <= T.LastInstrument; t++) {
@@ -627,7 +629,7 @@ Deno.test("Rack rejects unknown targets and params, bad notes, NaN and ±Infinit
   ]);
   const before = snapshot(rack);
   const bad: Array<[string, () => boolean]> = [];
-  const targets = [-2, -1, 9, 10, 1.5, NaN, Infinity, 2 ** 32, RACK_ALL_TARGETS];
+  const targets = [-2, -1, 10, 11, 1.5, NaN, Infinity, 2 ** 32, RACK_ALL_TARGETS];
   for (const t of targets) {
     bad.push([`setParam(${t})`, () => rack.setParam(t, 0, 1)]);
     bad.push([`noteOn(${t})`, () => rack.noteOn(t, 60, 1)]);
