@@ -14,6 +14,7 @@
  * @module
  */
 
+import { TICKS_PER_BEAT } from "../dsp/sequencer.ts";
 import { Opcode, setParam } from "../engine/command.ts";
 import type { CommandSpec } from "../engine/command.ts";
 import {
@@ -181,6 +182,12 @@ export type PatchOp =
   | { readonly kind: "velocity"; readonly target: number; readonly velocity: number }
   /** Remember `gain` as the gain to restore on unmute (or forget it: `null`). */
   | { readonly kind: "muted"; readonly target: number; readonly gain: number | null }
+  /** Target `target` loops the pattern `text` (or stops: `null`). */
+  | { readonly kind: "pattern"; readonly target: number; readonly text: string | null }
+  /** Pattern changes wait for the next multiple of `ticks` (960 per beat; 0: none; -1: a bar). */
+  | { readonly kind: "quantize"; readonly ticks: number }
+  /** Beats in a bar (the time signature's numerator, over 4). */
+  | { readonly kind: "meter"; readonly beats: number }
   /** Undo the last undoable change of the committing source. */
   | { readonly kind: "undo" };
 
@@ -232,6 +239,9 @@ interface Meta {
   transpose: Map<number, number>;
   velocity: Map<number, number>;
   muted: Map<number, number>;
+  patterns: Map<number, string>;
+  quantize: number;
+  beatsPerBar: number;
 }
 
 function copyMeta(meta: Meta): Meta {
@@ -241,6 +251,9 @@ function copyMeta(meta: Meta): Meta {
     transpose: new Map(meta.transpose),
     velocity: new Map(meta.velocity),
     muted: new Map(meta.muted),
+    patterns: new Map(meta.patterns),
+    quantize: meta.quantize,
+    beatsPerBar: meta.beatsPerBar,
   };
 }
 
@@ -287,7 +300,14 @@ export interface PatchJson {
   };
   /** The mixer's parameters by name. */
   readonly mixer: Record<string, number>;
+  /** The pattern each target loops, by target name (`lead`, …, `drums`). */
+  readonly patterns: Record<string, string>;
+  /** What pattern changes wait for: "bar", "beat" or "none". */
+  readonly quantize: string;
 }
+
+/** The `quantize` value meaning "the next bar" (whatever the time signature). */
+export const QUANTIZE_BAR = -1;
 
 const NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
 
@@ -342,6 +362,9 @@ export class PatchModel {
       transpose: new Map(),
       velocity: new Map(),
       muted: new Map(),
+      patterns: new Map(),
+      quantize: QUANTIZE_BAR,
+      beatsPerBar: 4,
     };
     this.#history = new Map();
   }
@@ -557,9 +580,42 @@ export class PatchModel {
         if (op.gain === null) meta.muted.delete(op.target);
         else if (Number.isFinite(op.gain)) meta.muted.set(op.target, op.gain);
         return;
+      case "pattern":
+        if (op.text === null) meta.patterns.delete(op.target);
+        else meta.patterns.set(op.target, op.text);
+        return;
+      case "quantize":
+        if (Number.isInteger(op.ticks) && op.ticks >= QUANTIZE_BAR) meta.quantize = op.ticks;
+        return;
+      case "meter":
+        if (Number.isInteger(op.beats) && op.beats >= 1 && op.beats <= 16) {
+          meta.beatsPerBar = op.beats;
+        }
+        return;
       case "undo":
         return;
     }
+  }
+
+  /** The pattern text `target` loops, if any. */
+  pattern(target: number): string | undefined {
+    return this.#meta.patterns.get(target);
+  }
+
+  /** Targets looping a pattern. */
+  get patternTargets(): number[] {
+    return [...this.#meta.patterns.keys()].sort((a, b) => a - b);
+  }
+
+  /** Ticks pattern changes wait for (960 per beat; 0: they apply at once), a bar by default. */
+  get quantize(): number {
+    const q = this.#meta.quantize;
+    return q === QUANTIZE_BAR ? this.beatsPerBar * TICKS_PER_BEAT : q;
+  }
+
+  /** Beats in a bar. */
+  get beatsPerBar(): number {
+    return this.#meta.beatsPerBar;
   }
 
   /**
@@ -597,6 +653,23 @@ export class PatchModel {
         muted: this.#meta.muted.has(RackTarget.DrumStrip),
       },
       mixer: named(RackTarget.Mixer),
+      patterns: Object.fromEntries(
+        this.patternTargets.map((t) => [
+          t === RackTarget.Drums
+            ? "drums"
+            : INSTRUMENT_NAMES[t - RackTarget.FirstInstrument] ?? `${t}`,
+          this.#meta.patterns.get(t) ?? "",
+        ]),
+      ),
+      quantize: this.#meta.quantize === QUANTIZE_BAR
+        ? "bar"
+        : this.#meta.quantize === 0
+        ? "none"
+        : this.#meta.quantize === TICKS_PER_BEAT
+        ? "beat"
+        : this.#meta.quantize % TICKS_PER_BEAT === 0
+        ? `${this.#meta.quantize / TICKS_PER_BEAT} beats`
+        : `${this.#meta.quantize} ticks`,
     };
   }
 }

@@ -78,6 +78,7 @@ import { drumClause, drumOf } from "./phrase_drums.ts";
 import { fail, PhraseError, unknownClause, unknownWord } from "./phrase_errors.ts";
 import { startsMusic } from "./phrase_music.ts";
 import { dynamic, play, release, sine, stop, velocity } from "./phrase_play.ts";
+import { patternLine } from "./phrase_pattern.ts";
 import { wholeLine } from "./phrase_queries.ts";
 import { isWaveTail, mixerSetting, setChoice, settingPhrase } from "./phrase_settings.ts";
 import { tempo, tempoScale, tempoStep, wait } from "./phrase_time.ts";
@@ -174,6 +175,9 @@ function parsePhrase(model: PatchModel, source: string, line: string): ParseResu
   if (trimmed.startsWith("/")) {
     return unknown(`not a phrase: ${shown(trimmed.split(/\s+/)[0] ?? "")}`);
   }
+  // Loops first: their brackets, commas and parentheses are notation.
+  const loop = patternLine(model, trimmed);
+  if (loop !== undefined) return loop;
   const text = normalise(trimmed);
   if (text === "") return parsed({ kind: "empty" });
   const clauses = text.split(/\s*[,;]\s*|\s+(?:and\s+then|then|and)\s+/).map((c) => c.trim())

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { allNotesOff, noteOff, noteOn, setParam } from "../engine/command.ts";
+import { allNotesOff, noteOff, noteOn, patternStop, setParam } from "../engine/command.ts";
 import { DRUM_SPECS } from "../dsp/drums.ts";
 import { SynthParam } from "../dsp/params.ts";
 import { RACK_ALL_TARGETS, RackTarget } from "../dsp/rack.ts";
@@ -125,7 +125,11 @@ export function release(ctx: Ctx, args: readonly string[]): void {
 /** `stop`, `stop bass`, `stop C4`: all notes off everywhere, on one channel, or of some notes. */
 export function stop(ctx: Ctx, args: readonly string[]): void {
   if (args.length === 0 || (args.length === 1 && (args[0] === "all" || args[0] === "everything"))) {
-    emit(ctx, [allNotesOff(RACK_ALL_TARGETS)]);
+    // Silence: the loops stop too, at once.
+    emit(ctx, [allNotesOff(RACK_ALL_TARGETS), patternStop(RACK_ALL_TARGETS, 0)]);
+    for (const target of ctx.draft.patternTargets) {
+      ctx.ops.push({ kind: "pattern", target, text: null });
+    }
     return say(ctx, "", "all notes off");
   }
   const target = args.length === 1 ? channelTarget(args[0] ?? "") : undefined;

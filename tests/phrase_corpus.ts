@@ -8,7 +8,14 @@
  * @module
  */
 
-import { allNotesOff, type CommandSpec, noteOff, noteOn, setParam } from "../engine/command.ts";
+import {
+  allNotesOff,
+  type CommandSpec,
+  noteOff,
+  noteOn,
+  patternStop,
+  setParam,
+} from "../engine/command.ts";
 import { INSTRUMENT_PARAM_SPECS, InstrumentParam } from "../dsp/instrument.ts";
 import { DRUM_SPECS } from "../dsp/drums.ts";
 import { MIXER_PARAM_SPECS, StripParam } from "../dsp/mixer.ts";
@@ -457,7 +464,7 @@ function build(): Accepted[] {
 
   // (h) Control.
   for (const word of ["stop", "silence", "panic", "hush", "all notes off"]) {
-    add(word, [allNotesOff(RACK_ALL_TARGETS)]);
+    add(word, [allNotesOff(RACK_ALL_TARGETS), patternStop(RACK_ALL_TARGETS, 0)]);
   }
   add("stop bass", [allNotesOff(target(1))]);
 

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { seededRandom as prng } from "./_random.ts";
-import { allNotesOff, noteOff, noteOn, setParam } from "../engine/command.ts";
+import { allNotesOff, noteOff, noteOn, patternStop, setParam } from "../engine/command.ts";
 import { INSTRUMENT_PARAM_SPECS, InstrumentParam } from "../dsp/instrument.ts";
 import { MIXER_PARAM_SPECS } from "../dsp/mixer.ts";
 import { RACK_ALL_TARGETS, RackTarget } from "../dsp/rack.ts";
@@ -206,7 +206,11 @@ Deno.test("phrase: commit of a held note tracks it; panic clears every instrumen
     message: "playing: lead C4 E4; bass C2",
   });
   const panic = action(parse("panic"));
-  assertEquals(specsOf(parse("panic")), [allNotesOff(RACK_ALL_TARGETS)]);
+  // Panic silences the loops too, at once.
+  assertEquals(specsOf(parse("panic")), [
+    allNotesOff(RACK_ALL_TARGETS),
+    patternStop(RACK_ALL_TARGETS, 0),
+  ]);
   model.commit(panic);
   assertEquals(model.held(LEAD), []);
   assertEquals(model.held(BASS), []);
