@@ -559,9 +559,9 @@ export class Rack {
     return this.sequencer.patternCursor(track, tick, lengthTicks);
   }
 
-  /** Add `note` at `velocity` to `track`'s pattern at its cursor. Control side. */
-  patternNote(track: number, note: number, velocity: number): boolean {
-    return this.sequencer.patternNote(track, note, velocity);
+  /** Add `note` at `velocity` (played with probability `chance`) to `track`'s pattern. Control side. */
+  patternNote(track: number, note: number, velocity: number, chance = 1): boolean {
+    return this.sequencer.patternNote(track, note, velocity, chance);
   }
 
   /** Play `track`'s built pattern from the next multiple of `quantumTicks`. Control side. */

@@ -79,8 +79,8 @@ export const TransportParam = {
 /** A transport parameter id. */
 export type TransportParamId = typeof TransportParam[keyof typeof TransportParam];
 
-// Event fields of a pattern: tick, note, velocity, length in ticks.
-const EV = 4;
+// Event fields of a pattern: tick, note, velocity, length in ticks, chance.
+const EV = 5;
 // Pattern header: length in ticks, event count, rack target.
 const PAT_HEADER = 3;
 const PAT_SIZE = PAT_HEADER + MAX_PATTERN_EVENTS * EV;
@@ -111,8 +111,9 @@ const X_BEATS_PER_BAR = 2;
 const X_SWING = 3;
 const X_ANCHOR_FRAME = 4;
 const X_ANCHOR_TICK = 5;
+const X_RANDOM = 6; // state of the chance draws (uint32), the same in both slots
 const TRANSPORT = MAX_TRACKS * TRACK_SIZE;
-const TRANSPORT_SIZE = 6;
+const TRANSPORT_SIZE = 7;
 
 /** Float64 slots of a {@linkcode Sequencer} snapshot (its whole state). */
 export const SEQUENCER_STATE_SIZE = TRANSPORT + TRANSPORT_SIZE;
@@ -148,6 +149,17 @@ export class Sequencer {
     for (let t = 0; t < MAX_TRACKS; t++) s[t * TRACK_SIZE + OWN + T_STOP_AT] = -1;
     s[TRANSPORT + X_TEMPO] = 120;
     s[TRANSPORT + X_BEATS_PER_BAR] = 4;
+    s[TRANSPORT + X_RANDOM] = 0x9e3779b9;
+  }
+
+  /** The next chance draw in [0, 1) (mulberry32 over the state in the snapshot). */
+  #draw(): number {
+    const s = this.#s;
+    const a = ((s[TRANSPORT + X_RANDOM] as number) + 0x6d2b79f5) >>> 0;
+    s[TRANSPORT + X_RANDOM] = a;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   /** Current tempo in bpm (a pending change not yet applied). */
@@ -281,12 +293,15 @@ export class Sequencer {
 
   /**
    * Add `note` (MIDI 0..127) at `velocity` (0..1] to `track`'s pattern at
-   * the cursor. Notes at the same tick sound together (a chord). Control side.
-   * @returns false (nothing changes) for a bad note or velocity, or a full pattern.
+   * the cursor, played each time round with probability `chance` (0..1],
+   * drawn from a generator both engine slots share. Notes at the same tick
+   * sound together (a chord). Control side.
+   * @returns false (nothing changes) for a bad note, velocity or chance, or a full pattern.
    */
-  patternNote(track: number, note: number, velocity: number): boolean {
+  patternNote(track: number, note: number, velocity: number, chance = 1): boolean {
     if (!(Number.isInteger(track) && track >= 0 && track < MAX_TRACKS)) return false;
     if (!(note >= 0 && note <= 127) || !(velocity > 0 && velocity <= 1)) return false;
+    if (!(chance > 0 && chance <= 1)) return false;
     const s = this.#s;
     const t = this.#track(track);
     const b = t + BUILDING;
@@ -306,6 +321,7 @@ export class Sequencer {
     s[e + 1] = note;
     s[e + 2] = velocity;
     s[e + 3] = s[t + OWN + T_CURSOR_LENGTH] as number;
+    s[e + 4] = chance;
     s[b + 1] = count + 1;
     return true;
   }
@@ -488,11 +504,13 @@ export class Sequencer {
       const tick = (s[o + T_LOOP_START] as number) + rel;
       if (this.frameOf(tick + this.#swing(rel)) > frame) return;
       const note = s[e + 1] as number;
+      const chance = s[e + 4] as number;
+      const plays = chance >= 1 || this.#draw() < chance;
       // The same note still held on this track: released first (no stuck voice).
-      this.#release(t, note, target, sink);
-      sink.noteOn(target, note, s[e + 2] as number);
+      if (plays) this.#release(t, note, target, sink);
+      if (plays) sink.noteOn(target, note, s[e + 2] as number);
       const held = s[o + T_HELD] as number;
-      if (held < MAX_HELD) {
+      if (plays && held < MAX_HELD) {
         const h = t + HELD_AT + 3 * held;
         s[h] = tick + this.#swing(rel) + (s[e + 3] as number);
         s[h + 1] = note;
@@ -556,6 +574,8 @@ export class Sequencer {
     if (!(tempo >= 20 && tempo <= 300) || !(pending === 0 || (pending >= 20 && pending <= 300))) {
       return false;
     }
+    const random = s[TRANSPORT + X_RANDOM] as number;
+    if (!(Number.isInteger(random) && random >= 0 && random < 4294967296)) return false;
     const bpb = s[TRANSPORT + X_BEATS_PER_BAR] as number;
     const swing = s[TRANSPORT + X_SWING] as number;
     if (!(Number.isInteger(bpb) && bpb >= 1 && bpb <= 16 && swing >= 0 && swing <= 0.5)) {

@@ -55,7 +55,11 @@ export const Opcode = {
   PatternBegin: 7,
   /** Where track `target`'s next pattern notes go: at tick `param`, `value` ticks long. */
   PatternCursor: 8,
-  /** Add note `param` at velocity `value` (0..1] to track `target`'s pattern at the cursor. */
+  /**
+   * Add note `param` at velocity `value` (0..1] to track `target`'s pattern
+   * at the cursor; `flags` is its chance of playing each time round, in
+   * 1/65536 (0: always).
+   */
   PatternNote: 9,
   /** Play track `target`'s built pattern from the next multiple of `param` ticks (0: now). */
   PatternCommit: 10,
@@ -90,7 +94,7 @@ export interface CommandSpec {
   readonly target: number;
   /** Parameter id or sub-operation. */
   readonly param: number;
-  /** Reserved, 0. */
+  /** Extra small integer of some opcodes (a pattern note's chance); else 0. */
   readonly flags: number;
   /** The value. */
   readonly value: number;
@@ -159,9 +163,18 @@ export function patternCursor(track: number, tick: number, lengthTicks: number):
   return { opcode: Opcode.PatternCursor, target: track, param: tick, flags: 0, value: lengthTicks };
 }
 
-/** A command adding `note` at `velocity` to `track`'s pattern at its cursor. */
-export function patternNote(track: number, note: number, velocity: number): CommandSpec {
-  return { opcode: Opcode.PatternNote, target: track, param: note, flags: 0, value: velocity };
+/**
+ * A command adding `note` at `velocity` to `track`'s pattern at its cursor,
+ * playing with probability `chance` (0..1] each time round.
+ */
+export function patternNote(
+  track: number,
+  note: number,
+  velocity: number,
+  chance = 1,
+): CommandSpec {
+  const flags = chance >= 1 ? 0 : Math.max(1, Math.min(65535, Math.round(chance * 65536)));
+  return { opcode: Opcode.PatternNote, target: track, param: note, flags, value: velocity };
 }
 
 /** A command playing `track`'s built pattern from the next multiple of `quantumTicks`. */

@@ -110,6 +110,11 @@ export class CommandQueue {
     return this.#words[this.#tailIndex() * COMMAND_WORDS + WordField.Param] as number;
   }
 
+  /** Consumer: flags of the head command. */
+  peekFlags(): number {
+    return this.#words[this.#tailIndex() * COMMAND_WORDS + WordField.Flags] as number;
+  }
+
   /** Consumer: value of the head command. */
   peekValue(): number {
     return this.#floats[this.#tailIndex() * COMMAND_F64S + FloatField.Value] as number;

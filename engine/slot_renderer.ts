@@ -29,7 +29,7 @@ export interface SlotSynth {
   /** Place `track`'s next pattern notes (see `Opcode.PatternCursor`); false when ignored. */
   patternCursor?(track: number, tick: number, lengthTicks: number): boolean;
   /** Add a note to `track`'s pattern (see `Opcode.PatternNote`); false when ignored. */
-  patternNote?(track: number, note: number, velocity: number): boolean;
+  patternNote?(track: number, note: number, velocity: number, chance?: number): boolean;
   /** Play `track`'s built pattern (see `Opcode.PatternCommit`); false when ignored. */
   commitPattern?(track: number, quantumTicks: number): boolean;
   /** Stop `track` (see `Opcode.PatternStop`); false when ignored. */
@@ -129,7 +129,12 @@ export class SlotRenderer {
         this.synth.patternCursor?.(queue.peekTarget(), queue.peekParam(), queue.peekValue());
         break;
       case Opcode.PatternNote:
-        this.synth.patternNote?.(queue.peekTarget(), queue.peekParam(), queue.peekValue());
+        this.synth.patternNote?.(
+          queue.peekTarget(),
+          queue.peekParam(),
+          queue.peekValue(),
+          queue.peekFlags() === 0 ? 1 : queue.peekFlags() / 65536,
+        );
         break;
       case Opcode.PatternCommit:
         this.synth.commitPattern?.(queue.peekTarget(), queue.peekParam());

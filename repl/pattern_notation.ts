@@ -14,6 +14,9 @@
  * | `a, b`        | both at once, each over the whole span (stacking)          |
  * | `a(3,8)`      | `a` on 3 of 8 equal sub-steps, spread evenly (euclidean);  |
  * |               | `a(3,8,2)` rotates the hits 2 sub-steps left               |
+ * | `a!`          | accented: velocity 1                                       |
+ * | `a^0.4`       | velocity 0.4                                               |
+ * | `a?`, `a?0.3` | plays with probability ½ (or 0.3) each time round          |
  *
  * Atoms (`c4`, `eb2`, `kick`, `60`) are not interpreted here: the caller
  * resolves them. A pattern with alternations lasts as many cycles as the
@@ -51,6 +54,10 @@ export interface PatternEvent {
   readonly length: number;
   /** The atom as written (lower case). */
   readonly atom: string;
+  /** Velocity set by `!` or `^v`, if any. */
+  readonly velocity?: number;
+  /** Probability of playing set by `?`, if any. */
+  readonly chance?: number;
 }
 
 /** A read pattern: its length in cycles and its events by start tick. */
@@ -81,6 +88,12 @@ type Node =
   | { readonly kind: "alt"; readonly choices: readonly Node[] }
   | { readonly kind: "repeat"; readonly node: Node; readonly times: number }
   | {
+    readonly kind: "shape";
+    readonly node: Node;
+    readonly velocity: number | undefined;
+    readonly chance: number | undefined;
+  }
+  | {
     readonly kind: "euclid";
     readonly node: Node;
     readonly hits: number;
@@ -101,6 +114,14 @@ function tokenize(text: string): string[] {
     } else if ("[]<>,~_".includes(c)) {
       tokens.push(c);
       i++;
+    } else if (c === "!") {
+      tokens.push("!");
+      i++;
+    } else if (c === "?" || c === "^") {
+      const m = (c === "?" ? /^\?(\d*\.?\d+)?/ : /^\^(\d*\.?\d+)/).exec(text.slice(i));
+      if (m === null) throw new PatternError(`"^" needs a velocity 0..1 after it, at ${i + 1}`);
+      tokens.push(m[0]);
+      i += m[0].length;
     } else if (c === "*") {
       const m = /^\*(\d+)/.exec(text.slice(i));
       if (m === null) throw new PatternError(`"*" needs a whole number after it, at ${i + 1}`);
@@ -114,7 +135,7 @@ function tokenize(text: string): string[] {
       tokens.push(m[0].replace(/\s/g, ""));
       i += m[0].length;
     } else {
-      const m = /^[^\s\[\]<>,~_*()]+/.exec(text.slice(i));
+      const m = /^[^\s\[\]<>,~_*()!?^]+/.exec(text.slice(i));
       const word = (m?.[0] ?? c).toLowerCase();
       if (!ATOM.test(word)) throw new PatternError(`"${word}" is not a note, drum or number`);
       tokens.push(word);
@@ -184,6 +205,17 @@ class Reader {
         const times = Number(t.slice(1));
         if (!(times >= 1 && times <= 64)) throw new PatternError(`${t}: repeat 1 to 64 times`);
         node = { kind: "repeat", node, times };
+      } else if (t === "!" || t?.startsWith("^") === true || t?.startsWith("?") === true) {
+        this.next();
+        const velocity = t === "!" ? 1 : t.startsWith("^") ? Number(t.slice(1)) : undefined;
+        const chance = t.startsWith("?") ? (t.length > 1 ? Number(t.slice(1)) : 0.5) : undefined;
+        if (velocity !== undefined && !(velocity > 0 && velocity <= 1)) {
+          throw new PatternError(`${t}: a velocity above 0, at most 1`);
+        }
+        if (chance !== undefined && !(chance > 0 && chance <= 1)) {
+          throw new PatternError(`${t}: a probability above 0, at most 1`);
+        }
+        node = { kind: "shape", node, velocity, chance };
       } else if (t?.startsWith("(") === true) {
         this.next();
         const [hits, steps, rotate = 0] = t.slice(1, -1).split(",").map(Number) as number[];
@@ -214,7 +246,7 @@ class Reader {
       return { kind: "alt", choices };
     }
     if (t === undefined) throw new PatternError("the pattern ends too early");
-    if (t.startsWith("*") || t.startsWith("(")) throw new PatternError(`"${t}" must follow a step`);
+    if (/^[*(!?^]/.test(t)) throw new PatternError(`"${t}" must follow a step`);
     return { kind: "atom", atom: t };
   }
 }
@@ -241,6 +273,7 @@ function cyclesOf(node: Node): number {
     }
     case "repeat":
     case "euclid":
+    case "shape":
       return cyclesOf(node.node);
   }
 }
@@ -276,6 +309,8 @@ interface Draft {
   tick: number;
   end: number;
   atom: string;
+  velocity: number | undefined;
+  chance: number | undefined;
 }
 
 /**
@@ -286,7 +321,13 @@ interface Draft {
 function emit(node: Node, start: number, end: number, cycle: number, out: Draft[]): Draft[] {
   switch (node.kind) {
     case "atom": {
-      const d = { tick: start, end, atom: node.atom };
+      const d: Draft = {
+        tick: start,
+        end,
+        atom: node.atom,
+        velocity: undefined,
+        chance: undefined,
+      };
       out.push(d);
       return [d];
     }
@@ -322,6 +363,16 @@ function emit(node: Node, start: number, end: number, cycle: number, out: Draft[
       }
       return tail;
     }
+    case "shape": {
+      const first = out.length;
+      const tail = emit(node.node, start, end, cycle, out);
+      for (let i = first; i < out.length; i++) {
+        const d = out[i] as Draft;
+        if (node.velocity !== undefined) d.velocity = node.velocity;
+        if (node.chance !== undefined) d.chance = node.chance;
+      }
+      return tail;
+    }
     case "euclid": {
       let tail: Draft[] = [];
       const hits = euclid(node.hits, node.steps, node.rotate);
@@ -354,7 +405,13 @@ export function readPattern(text: string, cycleTicks: number): Pattern {
   }
   const events = drafts.map((d) => {
     const tick = Math.round(d.tick);
-    return { tick, length: Math.max(1, Math.round(d.end) - tick), atom: d.atom };
+    return {
+      tick,
+      length: Math.max(1, Math.round(d.end) - tick),
+      atom: d.atom,
+      ...(d.velocity === undefined ? {} : { velocity: d.velocity }),
+      ...(d.chance === undefined ? {} : { chance: d.chance }),
+    };
   });
   // Stable sort by start: stacked events keep the order written.
   const order = events.map((e, i) => [e, i] as const).sort((a, b) =>

@@ -113,6 +113,8 @@ interface LoopNote {
   readonly length: number;
   readonly note: number;
   readonly velocity: number;
+  /** Probability of playing each time round (1: always). */
+  readonly chance?: number;
 }
 
 /**
@@ -140,7 +142,7 @@ function loopCommands(
       specs.push(patternCursor(track, n.tick, n.length));
       cursor = key;
     }
-    specs.push(patternNote(track, n.note, n.velocity));
+    specs.push(patternNote(track, n.note, n.velocity, n.chance ?? 1));
   }
   specs.push(patternCommit(track, model.quantize));
   return specs;
@@ -200,7 +202,13 @@ function patternNotes(model: PatchModel, target: number, pattern: Pattern): Loop
     const base = drums ? drumAtom(e.atom) : noteAtom(e.atom, target);
     const note = base + transpose;
     if (note < 0 || note > 127) throw new PhraseError(`"${e.atom}" transposed is out of range`);
-    return { tick: e.tick, length: e.length, note, velocity };
+    return {
+      tick: e.tick,
+      length: e.length,
+      note,
+      velocity: e.velocity ?? velocity,
+      ...(e.chance === undefined ? {} : { chance: e.chance }),
+    };
   });
 }
 

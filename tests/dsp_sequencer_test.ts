@@ -290,3 +290,27 @@ Deno.test("Rack: rendering with patterns running allocates nothing per block", a
   // measured: about 84 KB in all, under 1 B per event.
   assert.ok(bytes < 256 * 1024, `${bytes} bytes sampled`);
 });
+
+Deno.test("Sequencer: a note with chance ½ plays about half the time, the same way after a snapshot", () => {
+  const seq = new Sequencer(RATE);
+  assert.equal(seq.patternNote(0, 60, 0.8, 0), false, "chance 0 is refused");
+  seq.beginPattern(0, SIXTEENTH, 1);
+  seq.patternCursor(0, 0, 10);
+  assert.ok(seq.patternNote(0, 60, 0.8, 0.5));
+  seq.commitPattern(0, 0, 0);
+  const sink = new Recorder();
+  drive(seq, sink, 0, 1000 * 6000); // 1000 sixteenths
+  const played = sink.onsets().length;
+  assert.ok(played > 450 && played < 550, `${played} of 1000`);
+  // Deterministic: a copy from a snapshot makes the same choices.
+  const state = new Float64Array(SEQUENCER_STATE_SIZE);
+  seq.saveState(state, 0);
+  const copy = new Sequencer(RATE);
+  copy.loadState(state, 0);
+  const a = new Recorder();
+  const b = new Recorder();
+  drive(seq, a, 1000 * 6000, 2000 * 6000);
+  drive(copy, b, 1000 * 6000, 2000 * 6000);
+  assert.deepEqual(b.played, a.played);
+  assert.notEqual(a.onsets().length, 1000, "some were dropped");
+});

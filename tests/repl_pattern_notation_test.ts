@@ -100,3 +100,26 @@ Deno.test("mini-notation: every malformed pattern is refused with a one-line rea
     });
   }
 });
+
+Deno.test("mini-notation: ! accents, ^v sets the velocity, ? and ?p set the chance of playing", () => {
+  const p = readPattern("c4! e4^0.4 [g4 a4]? b4?0.25", BAR);
+  assertEquals(
+    p.events.map((e) => [e.atom, e.velocity, e.chance]),
+    [["c4", 1, undefined], ["e4", 0.4, undefined], ["g4", undefined, 0.5], [
+      "a4",
+      undefined,
+      0.5,
+    ], ["b4", undefined, 0.25]],
+  );
+  for (
+    const [text, reason] of [["c4^2", /velocity/], ["c4?0", /probability/], [
+      "!c4",
+      /must follow/,
+    ]] as const
+  ) {
+    assert.throws(
+      () => readPattern(text, BAR),
+      (e: unknown) => e instanceof PatternError && reason.test(e.message),
+    );
+  }
+});

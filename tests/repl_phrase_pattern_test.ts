@@ -191,6 +191,16 @@ Deno.test("stop, quantize, swing, time signature: commands and what the model re
   assert.equal(model.toJSON().quantize, "bar");
 });
 
+Deno.test("seq: accents, velocities and chances reach the note commands", () => {
+  const parse = session();
+  const specs = specsOf(parse("seq bass c2! c2^0.3 c2? c2?0.25"));
+  const notes = specs.filter((s) => s.opcode === patternNote(0, 0, 1).opcode);
+  assert.deepEqual(
+    notes.map((s) => [s.value, s.flags]),
+    [[1, 0], [0.3, 0], [V, 32768], [V, 16384]],
+  );
+});
+
 Deno.test("pattern phrases refuse junk with one line naming the problem, changing nothing", () => {
   const model = new PatchModel();
   const parse = session(model);

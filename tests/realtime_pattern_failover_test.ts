@@ -1,0 +1,99 @@
+/**
+ * A running pattern through failovers, on the JACK dummy server, heard by
+ * `jack_rec`: a kick on every eighth note while the active DSP worker is
+ * killed, hung and made to throw. The sequencer's clock lives in both
+ * slots and travels in the restore snapshot, so the beat goes on: every
+ * onset in the capture is exactly one eighth (12 000 frames at 120 bpm)
+ * after the one before, none missing, none doubled.
+ */
+
+import { assert, assertEquals } from "./_assert.ts";
+import { slotsHealthy, until } from "./_engine_wait.ts";
+import { record, requireJack, sleep } from "./_jack.ts";
+import { startEngine } from "../engine/engine.ts";
+import {
+  patternBegin,
+  patternCommit,
+  patternCursor,
+  patternNote,
+  setParam,
+} from "../engine/command.ts";
+import type { FaultName } from "../engine/control.ts";
+import { I } from "../engine/_control.ts";
+import { Drum, DrumParam } from "../dsp/drums.ts";
+import { drumTargetParam, RackTarget } from "../dsp/rack.ts";
+import { TICKS_PER_BEAT } from "../dsp/sequencer.ts";
+
+const EIGHTH = TICKS_PER_BEAT / 2;
+/** Frames of an eighth note at 120 bpm and 48 kHz. */
+const EIGHTH_FRAMES = 12_000;
+
+/** Onsets: the first sample above -50 dBFS after at least `quiet` quiet samples. */
+function onsets(x: Float64Array, quiet: number): number[] {
+  const out: number[] = [];
+  let run = quiet;
+  for (let i = 0; i < x.length; i++) {
+    const loud = Math.abs(x[i] as number) > 3e-3;
+    if (loud && run >= quiet) out.push(i);
+    run = loud ? 0 : run + 1;
+  }
+  return out;
+}
+
+Deno.test("a pattern keeps its beat to the sample through kill, hang and throw failovers", async () => {
+  await requireJack();
+  const events: string[] = [];
+  const engine = await startEngine({
+    backend: "portaudio",
+    device: "system",
+    onEvent: (event) => events.push(`${event.type} ${event.slot} ${event.detail}`),
+  });
+  try {
+    // A short kick (60 ms) on every eighth: clear onsets, quiet between.
+    engine.send([
+      setParam(drumTargetParam(Drum.Kick, DrumParam.Decay), 60, RackTarget.Drums),
+      patternBegin(4, 4 * TICKS_PER_BEAT, RackTarget.Drums),
+      ...Array.from({ length: 8 }, (_, k) => [
+        patternCursor(4, k * EIGHTH, EIGHTH / 4),
+        patternNote(4, 36, 1),
+      ]).flat(),
+      patternCommit(4, 0),
+    ]);
+    await sleep(400);
+    const before = engine.status();
+    const xrunsBefore = Atomics.load(engine.control.ints, I.DeviceXruns);
+    const recording = record(4);
+    await sleep(400);
+    for (const fault of ["kill", "hang", "throw"] as FaultName[]) {
+      const active = engine.status().activeSlot;
+      engine.injectFault(fault, "active");
+      await until(`${fault} is noticed`, () => !slotsHealthy(engine));
+      await until(`slots recover from ${fault}`, () => slotsHealthy(engine), { context: events });
+      assert(engine.status().activeSlot !== active, `${fault} did not switch: ${events}`);
+      await sleep(300);
+    }
+    const capture = await recording.done;
+    const after = engine.status();
+    const deviceXruns = Atomics.load(engine.control.ints, I.DeviceXruns) - xrunsBefore;
+    assert(after.failovers - before.failovers >= 3, `failovers: ${events}`);
+    assertEquals(after.underruns - before.underruns, 0, "underruns");
+    assertEquals(Atomics.load(engine.control.ints, I.Diverged), 0, `slots differed: ${events}`);
+
+    const left = capture.channels[0] as Float64Array;
+    const found = onsets(left, 4000).slice(1); // the first may be cut by the capture's start
+    assert(found.length >= 25, `${found.length} onsets in 4 s`);
+    if (deviceXruns > 0) {
+      // JACK itself passed a stale buffer to jack_rec: a seam that is not ours.
+      console.warn(`pattern failover: ${deviceXruns} device xruns; spacing check skipped`);
+      return;
+    }
+    const gaps = found.slice(1).map((o, i) => o - (found[i] as number));
+    assertEquals(
+      gaps.filter((g) => g !== EIGHTH_FRAMES),
+      [],
+      `every onset an eighth after the last; gaps ${gaps.join(" ")}`,
+    );
+  } finally {
+    await engine.stop();
+  }
+});
