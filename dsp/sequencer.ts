@@ -566,18 +566,25 @@ export class Sequencer {
     return offset + SEQUENCER_STATE_SIZE;
   }
 
+  /**
+   * True when the scalar state (transport, counts, indices, cursors, held
+   * notes) is one a sequencer can have: each checked, not the whole array,
+   * so a load stays cheap (a NaN in an event's fields only keeps that event
+   * from ever playing).
+   */
   #valid(): boolean {
     const s = this.#s;
-    for (let i = 0; i < SEQUENCER_STATE_SIZE; i++) if (!Number.isFinite(s[i])) return false;
-    const tempo = s[TRANSPORT + X_TEMPO] as number;
-    const pending = s[TRANSPORT + X_PENDING_TEMPO] as number;
+    const x = TRANSPORT;
+    for (let i = 0; i < TRANSPORT_SIZE; i++) if (!Number.isFinite(s[x + i])) return false;
+    const tempo = s[x + X_TEMPO] as number;
+    const pending = s[x + X_PENDING_TEMPO] as number;
     if (!(tempo >= 20 && tempo <= 300) || !(pending === 0 || (pending >= 20 && pending <= 300))) {
       return false;
     }
-    const random = s[TRANSPORT + X_RANDOM] as number;
+    const random = s[x + X_RANDOM] as number;
     if (!(Number.isInteger(random) && random >= 0 && random < 4294967296)) return false;
-    const bpb = s[TRANSPORT + X_BEATS_PER_BAR] as number;
-    const swing = s[TRANSPORT + X_SWING] as number;
+    const bpb = s[x + X_BEATS_PER_BAR] as number;
+    const swing = s[x + X_SWING] as number;
     if (!(Number.isInteger(bpb) && bpb >= 1 && bpb <= 16 && swing >= 0 && swing <= 0.5)) {
       return false;
     }
@@ -586,7 +593,9 @@ export class Sequencer {
       for (const p of [PLAYING, PENDING, BUILDING]) {
         const count = s[t + p + 1] as number;
         if (!(Number.isInteger(count) && count >= 0 && count <= MAX_PATTERN_EVENTS)) return false;
+        if (!Number.isFinite(s[t + p]) || !Number.isFinite(s[t + p + 2])) return false;
       }
+      for (let i = 0; i < T_OWN; i++) if (!Number.isFinite(s[t + OWN + i])) return false;
       const index = s[t + OWN + T_INDEX] as number;
       const held = s[t + OWN + T_HELD] as number;
       if (
@@ -596,6 +605,7 @@ export class Sequencer {
         return false;
       }
       if (!(Number.isInteger(held) && held >= 0 && held <= MAX_HELD)) return false;
+      for (let i = 0; i < 3 * held; i++) if (!Number.isFinite(s[t + HELD_AT + i])) return false;
     }
     return true;
   }

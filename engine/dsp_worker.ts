@@ -155,8 +155,11 @@ function run(init: SlotInit): void {
       Atomics.wait(ints, I.SnapDone, -1, IDLE_WAIT_MS);
     }
     next = snapshot[SNAPSHOT_BLOCK] as number;
-    state.set(snapshot.subarray(SNAPSHOT_HEADER, SNAPSHOT_HEADER + state.length));
-    synth.loadState(state);
+    // At idle priority: the healthy slot, playing alone, must not wait for this.
+    withIdlePriority(() => {
+      state.set(snapshot.subarray(SNAPSHOT_HEADER, SNAPSHOT_HEADER + state.length));
+      synth.loadState(state);
+    });
     renderer.appliedSeq = snapshot[SNAPSHOT_SEQ] as number;
     renderer.discardBefore = next * ring.blockFrames;
   }
@@ -175,8 +178,8 @@ function run(init: SlotInit): void {
     if (Atomics.load(ints, I.SnapSource) === slot) {
       const request = Atomics.load(ints, I.SnapRequest);
       if (request >= 0 && next >= request) {
-        synth.saveState(state);
-        snapshot.set(state, SNAPSHOT_HEADER);
+        // Straight into the shared buffer: one pass over the state, not two.
+        synth.saveState(snapshot.subarray(SNAPSHOT_HEADER));
         snapshot[SNAPSHOT_BLOCK] = next;
         snapshot[SNAPSHOT_SEQ] = renderer.appliedSeq;
         Atomics.store(ints, I.SnapRequest, -1);

@@ -430,6 +430,10 @@ export const HELP_TOPICS: ReadonlyMap<string, string> = new Map([
     "effects",
     "effects: add reverb, more delay, less reverb, reverb 0.3, reverb off, dry, bigger room, delay time 1/8, feedback 0.5",
   ],
+  [
+    "loops",
+    'loops: seq bass c2 ~ c2 eb2 g2 ~ c3 ~, lead: pattern "c4 [e4 g4] <b4 a4> ~", drums: kick x...x...x...x... snare ....x.......x..., drums: pattern "bd(3,8), hh*8", arp C minor up 2 octaves 1/16; ~ rest, _ tie, [ ] group, *n repeat, < > per bar, a, b together, (3,8) euclid, ! accent, ^0.5 velocity, ? or ?0.3 chance; stop bass (at next bar|beat|now), stop patterns, quantize bar|beat|off, swing 20%, time signature 3/4',
+  ],
   ["control", "control: stop, silence, panic, undo, status, what is playing, show patch, help"],
 ]);
 
@@ -596,6 +600,15 @@ export const GRAMMAR_WORDS: readonly string[] = [
   "velocity",
   "tempo",
   "bpm",
+  "seq",
+  "pattern",
+  "arp",
+  "quantize",
+  "swing",
+  "patterns",
+  "loops",
+  "updown",
+  "octaves",
   "faster",
   "slower",
   "double",

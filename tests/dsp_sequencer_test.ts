@@ -193,8 +193,15 @@ Deno.test("Sequencer: a snapshot continues the beat exactly; a corrupt one reset
   drive(a, sa, 77_777, 500_000);
   drive(b, sb, 77_777, 500_000);
   assert.deepEqual(sb.played, sa.played.filter((p) => p.frame >= 77_777));
+  // A NaN in one note's fields: that note never plays, the rest goes on.
   state[5] = NaN;
   b.loadState(state, 0);
+  assert.equal(b.playingTracks, 1);
+  const sc = new Recorder();
+  drive(b, sc, 500_000, 700_000);
+  assert.ok(sc.played.every((p) => Number.isFinite(p.frame) && Number.isFinite(p.note)));
+  // A state no sequencer can have (here every slot NaN): reset, stopped, 120 bpm.
+  b.loadState(state.map(() => NaN), 0);
   assert.equal(b.playingTracks, 0);
   assert.equal(b.tempo, 120);
 });
