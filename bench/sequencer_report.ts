@@ -6,11 +6,11 @@
  *   `fire` alone (a sink that plays nothing), and of a whole `Rack` render
  *   with the 16 tracks against the same rack idle-clocked;
  * - onset timing in a real-time capture: a running engine on the JACK
- *   dummy server plays a short kick on every sixteenth while `jack_rec`
+ *   dummy server plays a short note on every sixteenth while `jack_rec`
  *   records; each onset's offset from the ideal grid (the first onset's
- *   position plus k × 6000 frames at 120 bpm) is its jitter. Goal: 0
- *   samples beyond the device's fixed latency (a kick's own threshold
- *   crossing moves by up to one sample, which is reported as measured).
+ *   position plus k × 6000 frames at 120 bpm), beyond what the same
+ *   pattern rendered offline shows, is its jitter. Goal: 0 samples beyond
+ *   the device's fixed latency.
  *
  * Run: `deno run -A bench/sequencer_report.ts` (bin/bench runs it). Needs
  * JACK for the capture (skipped with a note otherwise).
@@ -20,8 +20,7 @@
 
 import { Rack, RackTarget } from "../dsp/rack.ts";
 import { MAX_TRACKS, type NoteSink, Sequencer, TICKS_PER_BEAT } from "../dsp/sequencer.ts";
-import { Drum, DrumParam } from "../dsp/drums.ts";
-import { drumTargetParam } from "../dsp/rack.ts";
+import { InstrumentParam } from "../dsp/instrument.ts";
 import {
   patternBegin,
   patternCommit,
@@ -31,6 +30,7 @@ import {
 } from "../engine/command.ts";
 import { startEngine } from "../engine/engine.ts";
 import { jackRunning, record, sleep } from "../tests/_jack.ts";
+import { onsets } from "../tests/_spectrum.ts";
 
 const RATE = 48000;
 const BLOCK = 128;
@@ -95,16 +95,24 @@ function rackCost(): { idle: number; playing: number } {
   return { idle, playing };
 }
 
-/** The kick pattern of the jitter measure: a 40 ms kick on every sixteenth. */
-function kickPattern() {
+/**
+ * The pattern of the jitter measure: a short saw note (attack 0, 5 ms
+ * release) on every sixteenth. Every note starts the same way, so its first
+ * loud sample is the same number of frames after its start each time (a
+ * drum's noise would move it by a sample now and then).
+ */
+function notePattern() {
+  const lead = RackTarget.FirstInstrument;
   return [
-    setParam(drumTargetParam(Drum.Kick, DrumParam.Decay), 40, RackTarget.Drums),
-    patternBegin(4, 4 * TICKS_PER_BEAT, RackTarget.Drums),
+    setParam(InstrumentParam.Waveform, 1, lead),
+    setParam(InstrumentParam.AmpAttack, 0, lead),
+    setParam(InstrumentParam.AmpRelease, 5, lead),
+    patternBegin(0, 4 * TICKS_PER_BEAT, lead),
     ...Array.from({ length: 16 }, (_, k) => [
-      patternCursor(4, k * SIXTEENTH, SIXTEENTH / 4),
-      patternNote(4, 36, 1),
+      patternCursor(0, k * SIXTEENTH, SIXTEENTH / 4),
+      patternNote(0, 57, 1),
     ]).flat(),
-    patternCommit(4, 0),
+    patternCommit(0, 0),
   ];
 }
 
@@ -113,15 +121,9 @@ function kickPattern() {
  * from the sixteenth grid through the first onset, as "offset: count".
  */
 function gridOffsets(x: ArrayLike<number>): { onsets: number; worst: number; histogram: string } {
-  const onsets: number[] = [];
-  let quiet = 2000;
-  for (let i = 0; i < x.length; i++) {
-    const loud = Math.abs(x[i] as number) > 3e-3;
-    if (loud && quiet >= 2000) onsets.push(i);
-    quiet = loud ? 0 : quiet + 1;
-  }
-  const first = onsets[1] as number; // the first may be cut by a capture's start
-  const deviations = onsets.slice(1).map((o) => {
+  const found = onsets(x, { threshold: 3e-3, quiet: 2000 });
+  const first = found[1] as number; // the first may be cut by a capture's start
+  const deviations = found.slice(1).map((o) => {
     const k = Math.round((o - first) / 6000);
     return o - first - k * 6000;
   });
@@ -135,7 +137,7 @@ function gridOffsets(x: ArrayLike<number>): { onsets: number; worst: number; his
 /** The same pattern rendered offline by a rack: the onsets' own offsets, without any clock. */
 function offlineOffsets(): { onsets: number; worst: number; histogram: string } {
   const rack = new Rack(RATE);
-  for (const spec of kickPattern()) {
+  for (const spec of notePattern()) {
     if (spec.opcode === patternBegin(0, 1, 0).opcode) {
       rack.beginPattern(spec.target, spec.param, spec.value);
     } else if (spec.opcode === patternCursor(0, 0, 1).opcode) {
@@ -159,7 +161,7 @@ function offlineOffsets(): { onsets: number; worst: number; histogram: string } 
 async function captureJitter(): Promise<{ onsets: number; worst: number; histogram: string }> {
   const engine = await startEngine({ backend: "portaudio", device: "system" });
   try {
-    engine.send(kickPattern());
+    engine.send(notePattern());
     await sleep(500);
     const capture = await record(10).done;
     return gridOffsets(capture.channels[0] as Float64Array);
@@ -182,16 +184,16 @@ row(
 const offline = offlineOffsets();
 if (await jackRunning()) {
   const jitter = await captureJitter();
-  // Offsets no larger than the offline render's are the kick's own, not the clock's.
+  // Offsets no larger than the offline render's belong to the sound, not the clock.
   const beyond = Math.max(0, jitter.worst - offline.worst);
   row(
-    `onset jitter, jack_rec, ${jitter.onsets} kicks on sixteenths`,
+    `onset jitter, jack_rec, ${jitter.onsets} notes on sixteenths`,
     `${beyond} samples beyond the offline render`,
     "goal 0",
   );
   console.log(`  offsets from the grid (samples: onsets), real time: ${jitter.histogram}`);
   console.log(
-    `  the same pattern rendered offline: ${offline.histogram} (the kick's own threshold crossing)`,
+    `  the same pattern rendered offline: ${offline.histogram}`,
   );
 } else {
   row("onset jitter, jack_rec", "skipped: JACK is not running (bin/bench starts it)");

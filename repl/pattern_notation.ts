@@ -218,11 +218,11 @@ class Reader {
         node = { kind: "shape", node, velocity, chance };
       } else if (t?.startsWith("(") === true) {
         this.next();
-        const [hits, steps, rotate = 0] = t.slice(1, -1).split(",").map(Number) as number[];
-        if (!(steps !== undefined && steps >= 1 && steps <= 64 && hits! >= 0 && hits! <= steps)) {
+        const [hits = NaN, steps = NaN, rotate = 0] = t.slice(1, -1).split(",").map(Number);
+        if (!(steps >= 1 && steps <= 64 && hits >= 0 && hits <= steps)) {
           throw new PatternError(`${t}: hits must be 0..steps and steps 1..64`);
         }
-        node = { kind: "euclid", node, hits: hits as number, steps, rotate };
+        node = { kind: "euclid", node, hits, steps, rotate };
       } else {
         return node;
       }

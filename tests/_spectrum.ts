@@ -222,3 +222,33 @@ export function toneAmplitude(
   }
   return (2 * Math.hypot(re, im)) / wsum;
 }
+
+/** Options of {@linkcode onsets}. */
+export interface OnsetOptions {
+  /** Level a sample must exceed to be loud; default 1e-3 (-60 dBFS). */
+  readonly threshold?: number;
+  /** Quiet samples needed before a loud one for it to start a new onset; default 2000. */
+  readonly quiet?: number;
+}
+
+/**
+ * Onsets of separate sounds in `signal`: indices of the first loud sample
+ * after at least `quiet` quiet ones (the signal's start counts as quiet).
+ *
+ * @example
+ * ```ts ignore
+ * onsets(left, { threshold: 3e-3, quiet: 4000 }); // [12, 24012, …]
+ * ```
+ */
+export function onsets(signal: ArrayLike<number>, options: OnsetOptions = {}): number[] {
+  const threshold = options.threshold ?? 1e-3;
+  const quiet = options.quiet ?? 2000;
+  const out: number[] = [];
+  let run = quiet;
+  for (let i = 0; i < signal.length; i++) {
+    const loud = Math.abs(signal[i] as number) > threshold;
+    if (loud && run >= quiet) out.push(i);
+    run = loud ? 0 : run + 1;
+  }
+  return out;
+}

@@ -11,6 +11,7 @@ import {
   TransportParam,
 } from "../dsp/sequencer.ts";
 import { sampledAllocation } from "./_alloc.ts";
+import { onsets as findOnsets } from "./_spectrum.ts";
 
 const RATE = 48000;
 const BLOCK = 128;
@@ -228,13 +229,7 @@ Deno.test("Rack: a drum pattern sounds on its sixteenths; the rack's snapshot ke
   const left = first.filter((_, i) => i % 2 === 0);
   // Each kick starts within a few frames of its beat (the limiter's look-ahead,
   // the drum's attack), the same few for every kick: onsets 24 000 apart exactly.
-  const onset = (from: number) => {
-    for (let i = from; i < left.length; i++) if (Math.abs(left[i] as number) > 1e-3) return i;
-    return -1;
-  };
-  const o0 = onset(0);
-  const o1 = onset(20_000);
-  const o2 = onset(44_000);
+  const [o0 = -1, o1 = -1, o2 = -1] = findOnsets(left, { quiet: 4000 });
   assert.ok(o0 >= 0 && o0 < 64, `first kick at ${o0}`);
   assert.equal(o1 - o0, 24_000);
   assert.equal(o2 - o1, 24_000);
@@ -320,4 +315,40 @@ Deno.test("Sequencer: a note with chance ½ plays about half the time, the same 
   drive(copy, b, 1000 * 6000, 2000 * 6000);
   assert.deepEqual(b.played, a.played);
   assert.notEqual(a.onsets().length, 1000, "some were dropped");
+});
+
+Deno.test("Rack: ten minutes of rendered audio at 133 bpm, every bar's note on its exact sample", () => {
+  const rack = new Rack(RATE);
+  // A saw note (attack 0): every note starts the same way, so its first
+  // loud sample is the same number of frames after its start every time.
+  const lead = RackTarget.FirstInstrument;
+  rack.setParam(RackTarget.Transport, TransportParam.Tempo, 133);
+  rack.setParam(lead, InstrumentParam.Waveform, 1);
+  rack.setParam(lead, InstrumentParam.AmpAttack, 0);
+  rack.setParam(lead, InstrumentParam.AmpRelease, 5);
+  rack.beginPattern(0, BAR, lead);
+  rack.patternCursor(0, 0, 100);
+  rack.patternNote(0, 57, 1);
+  rack.commitPattern(0, 0);
+  const block = new Float32Array(2 * BLOCK);
+  const onsets: number[] = [];
+  let quiet = 20_000;
+  const blocks = Math.ceil((10 * 60 * RATE) / BLOCK);
+  for (let b = 0; b < blocks; b++) {
+    rack.render(block, 0, BLOCK);
+    for (let i = 0; i < BLOCK; i++) {
+      const loud = Math.abs(block[2 * i] as number) > 1e-3;
+      if (loud && quiet >= 20_000) onsets.push(b * BLOCK + i);
+      quiet = loud ? 0 : quiet + 1;
+    }
+  }
+  // Bar k starts at k·4·60·48000/133 frames: the first whole frame at or after it.
+  const lag = onsets[0] as number;
+  assert.ok(lag >= 0 && lag < 64);
+  const bars = onsets.length;
+  assert.ok(bars >= 332, `${bars} bars in ten minutes`);
+  onsets.forEach((frame, k) => {
+    const want = Number((BigInt(k) * 4n * 60n * BigInt(RATE) + 132n) / 133n);
+    assert.equal(frame - lag, want, `bar ${k}`);
+  });
 });

@@ -15,6 +15,7 @@ import { firstParser, type ParseResult } from "../repl/line_parser.ts";
 import { PatchModel } from "../repl/patch_model.ts";
 import { phraseParsers } from "../repl/parsers.ts";
 import { patternTrack } from "../repl/phrase_pattern.ts";
+import { onsets } from "./_spectrum.ts";
 
 const BAR = 4 * TICKS_PER_BEAT;
 const SIXTEENTH = TICKS_PER_BEAT / 4;
@@ -236,21 +237,14 @@ Deno.test("offline: a drum grid plays on its sixteenths; a new grid lands exactl
   engine.send(specsOf(parse("drums: snare x...x...x...x...")));
   const rest = engine.renderFrames(4 * 48_000 - first.length / 2);
   const left = [...first, ...rest].filter((_, i) => i % 2 === 0);
-  // Onsets: the first sample above -60 dBFS after 4000 frames of quiet.
-  const onsets: number[] = [];
-  let quiet = 4000;
-  for (let i = 0; i < left.length; i++) {
-    const loud = Math.abs(left[i] as number) > 1e-3;
-    if (loud && quiet >= 4000) onsets.push(i);
-    quiet = loud ? 0 : quiet + 1;
-  }
+  const found = onsets(left, { quiet: 4000 });
   // Beats every 24 000 frames from frame 0 (the first bar line), the same
   // drum latency each time; the snare from bar 2 (frame 96 000) on.
-  assert.equal(onsets.length, 8, `onsets ${onsets}`);
-  const lag = onsets[0] as number;
+  assert.equal(found.length, 8, `onsets ${found}`);
+  const lag = found[0] as number;
   assert.ok(lag >= 0 && lag < 64, `first kick at ${lag}`);
-  const kicks = onsets.slice(0, 4);
-  const snares = onsets.slice(4);
+  const kicks = found.slice(0, 4);
+  const snares = found.slice(4);
   assert.deepEqual(kicks.map((o) => o - lag), [0, 24_000, 48_000, 72_000]);
   const snareLag = (snares[0] as number) - 96_000;
   assert.ok(snareLag >= 0 && snareLag < 64, `first snare ${snareLag} frames after the bar line`);
