@@ -20,17 +20,11 @@
 
 import { Rack, RackTarget } from "../dsp/rack.ts";
 import { MAX_TRACKS, type NoteSink, Sequencer, TICKS_PER_BEAT } from "../dsp/sequencer.ts";
-import { InstrumentParam } from "../dsp/instrument.ts";
-import {
-  patternBegin,
-  patternCommit,
-  patternCursor,
-  patternNote,
-  setParam,
-} from "../engine/command.ts";
+import { patternBegin, patternCommit, patternCursor, patternNote } from "../engine/command.ts";
 import { startEngine } from "../engine/engine.ts";
 import { jackRunning, record, sleep } from "../tests/_jack.ts";
 import { onsets } from "../tests/_spectrum.ts";
+import { noteLoop } from "../tests/_run.ts";
 
 const RATE = 48000;
 const BLOCK = 128;
@@ -95,25 +89,9 @@ function rackCost(): { idle: number; playing: number } {
   return { idle, playing };
 }
 
-/**
- * The pattern of the jitter measure: a short saw note (attack 0, 5 ms
- * release) on every sixteenth. Every note starts the same way, so its first
- * loud sample is the same number of frames after its start each time (a
- * drum's noise would move it by a sample now and then).
- */
+/** The jitter measure's loop: a short saw note on every sixteenth (see noteLoop). */
 function notePattern() {
-  const lead = RackTarget.FirstInstrument;
-  return [
-    setParam(InstrumentParam.Waveform, 1, lead),
-    setParam(InstrumentParam.AmpAttack, 0, lead),
-    setParam(InstrumentParam.AmpRelease, 5, lead),
-    patternBegin(0, 4 * TICKS_PER_BEAT, lead),
-    ...Array.from({ length: 16 }, (_, k) => [
-      patternCursor(0, k * SIXTEENTH, SIXTEENTH / 4),
-      patternNote(0, 57, 1),
-    ]).flat(),
-    patternCommit(0, 0),
-  ];
+  return noteLoop(SIXTEENTH, 16, SIXTEENTH / 4);
 }
 
 /**

@@ -32,6 +32,20 @@ export interface Ctx {
   readonly messages: { readonly label: string; readonly text: string }[];
 }
 
+/** A fresh phrase over a private copy of `model`, addressing `target`. */
+export function newCtx(model: PatchModel, target: number): Ctx {
+  return {
+    draft: model.clone(),
+    target,
+    cursorMs: 0,
+    amount: 1,
+    now: [],
+    later: new Map(),
+    ops: [],
+    messages: [],
+  };
+}
+
 /**
  * Add `specs` at `atMs` after the phrase starts (default the time cursor; at once when
  * 0 or less) and apply them to the draft.

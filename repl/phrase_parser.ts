@@ -73,7 +73,7 @@ import {
   staccato,
 } from "./phrase_adjust.ts";
 import { focus, mute, switchTo } from "./phrase_channels.ts";
-import type { Ctx } from "./phrase_context.ts";
+import { type Ctx, newCtx } from "./phrase_context.ts";
 import { drumClause, drumOf } from "./phrase_drums.ts";
 import { fail, PhraseError, unknownClause, unknownWord } from "./phrase_errors.ts";
 import { startsMusic } from "./phrase_music.ts";
@@ -188,16 +188,7 @@ function parsePhrase(model: PatchModel, source: string, line: string): ParseResu
     const whole = wholeLine(model, source, words[0] ?? []);
     if (whole !== undefined) return whole;
   }
-  const ctx: Ctx = {
-    draft: model.clone(),
-    target: model.focus,
-    cursorMs: 0,
-    amount: 1,
-    now: [],
-    later: new Map(),
-    ops: [],
-    messages: [],
-  };
+  const ctx = newCtx(model, model.focus);
   for (const clause of words) readClause(ctx, clause);
   const later: LaterCommands[] = [...ctx.later].sort((a, b) => a[0] - b[0]).map((
     [afterMs, specs],

@@ -38,7 +38,7 @@ import { MAX_PATTERN_EVENTS, TICKS_PER_BEAT, TransportParam } from "../dsp/seque
 import { DEFAULT_VELOCITY, INSTRUMENT_NAMES } from "./instrument_parser.ts";
 import { invalid, parsed, type ParseResult } from "./line_parser.ts";
 import { type PatchModel, type PatchOp, type PhraseAction, QUANTIZE_BAR } from "./patch_model.ts";
-import type { Ctx } from "./phrase_context.ts";
+import { newCtx } from "./phrase_context.ts";
 import { PhraseError } from "./phrase_errors.ts";
 import { DEFAULT_OCTAVES, readMusic } from "./phrase_music.ts";
 import { DRUM_WORDS, midiOf, readPitch } from "./phrase_vocabulary.ts";
@@ -374,17 +374,7 @@ function arp(model: PatchModel, target: number, rest: string): ParseResult {
   if (!(octaves >= 1 && octaves <= 4)) throw new PhraseError("1 to 4 octaves");
   if (triplets) rate = (rate * 2) / 3;
   if (music.length === 0) throw new PhraseError("arp what? e.g. arp C minor up 1/16");
-  const ctx: Ctx = {
-    draft: model.clone(),
-    target,
-    cursorMs: 0,
-    amount: 1,
-    now: [],
-    later: new Map(),
-    ops: [],
-    messages: [],
-  };
-  const read = readMusic(ctx, music);
+  const read = readMusic(newCtx(model, target), music);
   const base = [...new Set(read.notes)].sort((a, b) => a - b);
   const played = order === "played" || order === "asplayed" ? read.notes : base;
   const ladder: number[] = [];

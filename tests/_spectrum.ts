@@ -252,3 +252,32 @@ export function onsets(signal: ArrayLike<number>, options: OnsetOptions = {}): n
   }
   return out;
 }
+
+/** Magnitude near `freq`: the largest bin within ±`bins` of it (default 2). */
+export function magnitudeNear(spectrum: Spectrum, freq: Hz, bins = 2): number {
+  const k = Math.round(freq / spectrum.binHz);
+  let best = 0;
+  for (let j = k - bins; j <= k + bins; j++) best = Math.max(best, spectrum.magnitudes[j] ?? 0);
+  return best;
+}
+
+/**
+ * Level in dB, relative to the magnitude near `fundamental` (±`bins`), of the
+ * strongest bin that is not within 8 bins of a multiple of `base` (DC
+ * included): the worst alias or spur.
+ */
+export function worstNonHarmonicDb(
+  spectrum: Spectrum,
+  fundamental: Hz,
+  base: Hz,
+  bins = 2,
+): Decibels {
+  const m = spectrum.magnitudes;
+  let worst = 0;
+  for (let k = 1; k < m.length; k++) {
+    const h = (k * spectrum.binHz) / base;
+    if ((Math.abs(h - Math.round(h)) * base) / spectrum.binHz < 8) continue;
+    worst = Math.max(worst, m[k] as number);
+  }
+  return gainToDb(worst / magnitudeNear(spectrum, fundamental, bins));
+}

@@ -7,27 +7,7 @@
 
 import assert from "node:assert/strict";
 import { REALTIME_V8_FLAGS } from "../engine/_v8_flags.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-
-async function send(
-  port: number,
-  args: string[],
-  stdin = "",
-): Promise<{ code: number; out: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "send", "--osc-port", String(port), ...args],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const output = await child.output();
-  return { code: output.code, out: new TextDecoder().decode(output.stdout).trim() };
-}
+import { chronusSend as send, ROOT } from "./_run.ts";
 
 Deno.test("chronus send drives a running chronus over OSC, one reply per line", async () => {
   const port = 20000 + Math.floor(Math.random() * 30000);

@@ -26,7 +26,13 @@ import {
 } from "../dsp/unison.ts";
 import { sampledAllocation } from "./_alloc.ts";
 import { seededRandom } from "./_random.ts";
-import { magnitudeSpectrum, peakFrequency, type Spectrum } from "./_spectrum.ts";
+import {
+  magnitudeNear,
+  magnitudeSpectrum,
+  peakFrequency,
+  type Spectrum,
+  worstNonHarmonicDb,
+} from "./_spectrum.ts";
 
 const RATE = 48000;
 /** FFT size for the spectral tests: bins of 48000 / 65536 = 0.732 Hz. */
@@ -52,29 +58,11 @@ function renderSpectrum(options: OscillatorOptions): Spectrum {
 
 /** Magnitude at `freq` (on or near a bin): the largest bin within ±2. */
 function magnitudeAt(spectrum: Spectrum, freq: number): number {
-  const k = Math.round(freq / spectrum.binHz);
-  let best = 0;
-  for (let j = k - 2; j <= k + 2; j++) best = Math.max(best, spectrum.magnitudes[j] ?? 0);
-  return best;
+  return magnitudeNear(spectrum, freq);
 }
 
 function db(ratio: number): number {
   return 20 * Math.log10(ratio);
-}
-
-/**
- * Level in dB, relative to the magnitude at `fundamental`, of the strongest
- * bin that is not within 8 bins of a multiple of `base` (DC included).
- */
-function worstNonHarmonicDb(spectrum: Spectrum, fundamental: number, base: number): number {
-  const m = spectrum.magnitudes;
-  let worst = 0;
-  for (let k = 1; k < m.length; k++) {
-    const h = (k * spectrum.binHz) / base;
-    if ((Math.abs(h - Math.round(h)) * base) / spectrum.binHz < 8) continue;
-    worst = Math.max(worst, m[k] as number);
-  }
-  return db(worst / magnitudeAt(spectrum, fundamental));
 }
 
 /** Bessel function of the first kind J_k(x) = (1/π)∫₀^π cos(kτ − x·sin τ) dτ (Simpson). */

@@ -12,7 +12,12 @@ import {
 } from "../dsp/voice_bank.ts";
 import { sampledAllocation } from "./_alloc.ts";
 import { seededRandom } from "./_random.ts";
-import { magnitudeSpectrum, type Spectrum } from "./_spectrum.ts";
+import {
+  magnitudeNear,
+  magnitudeSpectrum,
+  type Spectrum,
+  worstNonHarmonicDb,
+} from "./_spectrum.ts";
 import { compileVoiceBank, embeddedVoiceBank, KERNEL_MEMORY_BASE } from "./_wasm_build.ts";
 
 const RATE = 48000;
@@ -46,26 +51,11 @@ function spectrumOf(x: Float64Array): Spectrum {
 
 /** Magnitude near `freq`: the largest bin within ±4 (the window's main lobe). */
 function magnitudeAt(spectrum: Spectrum, freq: number): number {
-  const k = Math.round(freq / spectrum.binHz);
-  let best = 0;
-  for (let j = k - 4; j <= k + 4; j++) best = Math.max(best, spectrum.magnitudes[j] ?? 0);
-  return best;
+  return magnitudeNear(spectrum, freq, 4);
 }
 
 function db(ratio: number): number {
   return 20 * Math.log10(ratio);
-}
-
-/** Strongest bin more than 8 bins from every multiple of `base`, in dB under the `fundamental`. */
-function worstNonHarmonicDb(spectrum: Spectrum, fundamental: number, base: number): number {
-  const m = spectrum.magnitudes;
-  let worst = 0;
-  for (let k = 1; k < m.length; k++) {
-    const h = (k * spectrum.binHz) / base;
-    if ((Math.abs(h - Math.round(h)) * base) / spectrum.binHz < 8) continue;
-    worst = Math.max(worst, m[k] as number);
-  }
-  return db(worst / magnitudeAt(spectrum, fundamental));
 }
 
 function rmsFrom(x: Float64Array, start: number): number {
@@ -142,7 +132,7 @@ Deno.test("VoiceBank at 5 kHz keeps every alias at least 40 dB below the fundame
   for (const [name, setup, base] of cases) {
     const bank = flatBank(setup);
     bank.start(0, hzToNote(5000), 1);
-    const worst = worstNonHarmonicDb(spectrumOf(render(bank, SETTLE + FFT_SIZE)), 5000, base);
+    const worst = worstNonHarmonicDb(spectrumOf(render(bank, SETTLE + FFT_SIZE)), 5000, base, 4);
     assert.ok(worst < -40, `${name}: alias at ${worst.toFixed(1)} dB`);
   }
 });

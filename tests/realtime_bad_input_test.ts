@@ -11,13 +11,10 @@ import { assert, assertAlmostEquals, assertEquals } from "./_assert.ts";
 import { longestSilentRun, record, requireJack, sleep } from "./_jack.ts";
 import { magnitudeSpectrum, peakFrequency } from "./_spectrum.ts";
 import { seededRandom } from "./_random.ts";
-import { phraseParsers } from "../repl/parsers.ts";
-import { firstParser, type ParseResult } from "../repl/line_parser.ts";
-import { PatchModel } from "../repl/patch_model.ts";
+import { chronusParser, ROOT } from "./_run.ts";
+import type { ParseResult } from "../repl/line_parser.ts";
 import { linesFromReadable } from "../repl/line_input.ts";
 import { ERROR_PREFIX, OK_PREFIX } from "../repl/line_session.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Hand-written malformed lines: every kind of mistake the parser must refuse. */
 const MALFORMED = [
@@ -56,21 +53,6 @@ function randomBytes(seed: number, count: number): Uint8Array {
     bytes[i] = r < 0.04 ? 0x0a : r < 0.06 ? 0x0d : Math.floor(random() * 256);
   }
   return bytes;
-}
-
-/**
- * The parsers as `chronus` runs them (address commands, then phrases over a
- * patch model that learns every accepted line), to predict its answers.
- */
-function chronusParser(): (line: string) => ParseResult {
-  const model = new PatchModel();
-  // The same list chronus builds for its terminal (source "local").
-  const parse = firstParser(phraseParsers(model, "local"));
-  return (line) => {
-    const result = parse(line);
-    if (result.ok && result.action.kind === "commands") model.commit(result.action, "local");
-    return result;
-  };
 }
 
 /** The answer kinds the session must print for `bytes`, from the parsers themselves. */

@@ -11,18 +11,10 @@ import { assert, assertEquals } from "./_assert.ts";
 import { slotsHealthy, until } from "./_engine_wait.ts";
 import { record, requireJack, sleep } from "./_jack.ts";
 import { onsets } from "./_spectrum.ts";
+import { noteLoop } from "./_run.ts";
 import { startEngine } from "../engine/engine.ts";
-import {
-  patternBegin,
-  patternCommit,
-  patternCursor,
-  patternNote,
-  setParam,
-} from "../engine/command.ts";
 import type { FaultName } from "../engine/control.ts";
 import { I } from "../engine/_control.ts";
-import { InstrumentParam } from "../dsp/instrument.ts";
-import { RackTarget } from "../dsp/rack.ts";
 import { TICKS_PER_BEAT } from "../dsp/sequencer.ts";
 
 const EIGHTH = TICKS_PER_BEAT / 2;
@@ -38,21 +30,8 @@ Deno.test("a pattern keeps its beat to the sample through kill, hang and throw f
     onEvent: (event) => events.push(`${event.type} ${event.slot} ${event.detail}`),
   });
   try {
-    // A short saw note (attack 0, 5 ms release) on every eighth: every note
-    // starts the same way, so its first loud sample is the same number of
-    // frames after its start each time; quiet between.
-    const lead = RackTarget.FirstInstrument;
-    engine.send([
-      setParam(InstrumentParam.Waveform, 1, lead),
-      setParam(InstrumentParam.AmpAttack, 0, lead),
-      setParam(InstrumentParam.AmpRelease, 5, lead),
-      patternBegin(0, 4 * TICKS_PER_BEAT, lead),
-      ...Array.from({ length: 8 }, (_, k) => [
-        patternCursor(0, k * EIGHTH, EIGHTH / 4),
-        patternNote(0, 57, 1),
-      ]).flat(),
-      patternCommit(0, 0),
-    ]);
+    // A short saw note on every eighth (see noteLoop): clear onsets, quiet between.
+    engine.send(noteLoop(EIGHTH, 8, EIGHTH / 4));
     await sleep(400);
     const before = engine.status();
     const xrunsBefore = Atomics.load(engine.control.ints, I.DeviceXruns);

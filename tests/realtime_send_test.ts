@@ -10,29 +10,9 @@ import { REALTIME_V8_FLAGS } from "../engine/_v8_flags.ts";
 import { assert, assertAlmostEquals, assertEquals } from "./_assert.ts";
 import { firstSound, record, requireJack, sleep } from "./_jack.ts";
 import { magnitudeSpectrum, peakFrequency, rms } from "./_spectrum.ts";
+import { chronusSend as send, ROOT } from "./_run.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const RATE = 48000;
-
-/** Run `chronus send` with `args` (and `stdin`); its exit code and output. */
-async function send(
-  port: number,
-  args: string[],
-  stdin = "",
-): Promise<{ code: number; out: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "send", "--osc-port", String(port), ...args],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const output = await child.output();
-  return { code: output.code, out: new TextDecoder().decode(output.stdout).trim() };
-}
 
 /** Peak frequency of 8192 samples of `x` from `start`. */
 function pitchAt(x: Float64Array, start: number): number {

@@ -8,8 +8,8 @@
 
 import { assert, assertEquals } from "./_assert.ts";
 import { createSocket } from "node:dgram";
-import { dirname } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { runDeno, type RunOutput } from "./_run.ts";
 import { OfflineEngine } from "../engine/offline.ts";
 import { setParam } from "../engine/command.ts";
 import { SynthParam } from "../dsp/params.ts";
@@ -39,7 +39,6 @@ import { beatPosition, beatText, runMonitor } from "../repl/monitor.ts";
 import { scopeText } from "../repl/scope_text.ts";
 import type { PeerScopeReply, Step } from "./_osc_peer.ts";
 
-const ROOT = dirname(dirname(fromFileUrl(import.meta.url)));
 const PEER = fromFileUrl(new URL("./_osc_peer.ts", import.meta.url));
 const RATE = 48000;
 const BLOCK = 128;
@@ -89,23 +88,8 @@ async function withScopeServer(
   }
 }
 
-async function runPeer(args: readonly string[], stdin = "") {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", PEER, ...args],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const output = await child.output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+function runPeer(args: readonly string[], stdin = ""): Promise<RunOutput> {
+  return runDeno(["--quiet", PEER, ...args], stdin);
 }
 
 Deno.test("/chronus/scope over UDP answers the engine's newest samples, between phrases", async () => {

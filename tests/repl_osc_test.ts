@@ -8,8 +8,8 @@
 
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
-import { dirname } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { runDeno, type RunOutput } from "./_run.ts";
 import type { CommandSpec } from "../engine/command.ts";
 import type { EngineControl, EngineStatus, FaultName, SlotChoice } from "../engine/control.ts";
 import { answerLine, runLineSession } from "../repl/line_session.ts";
@@ -44,7 +44,6 @@ import {
 import type { PeerArg, PeerMessage, Step } from "./_osc_peer.ts";
 import { seededRandom } from "./_random.ts";
 
-const ROOT = dirname(dirname(fromFileUrl(import.meta.url)));
 const PEER = fromFileUrl(new URL("./_osc_peer.ts", import.meta.url));
 
 const STATUS: EngineStatus = {
@@ -131,23 +130,8 @@ function ascii(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
-async function runPeer(args: readonly string[], stdin: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", PEER, ...args],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const output = await child.output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+function runPeer(args: readonly string[], stdin = ""): Promise<RunOutput> {
+  return runDeno(["--quiet", PEER, ...args], stdin);
 }
 
 async function freePort(): Promise<number> {

@@ -9,7 +9,7 @@
  */
 
 import { OfflineEngine } from "../engine/offline.ts";
-import { firstParser, type ParseResult } from "../repl/line_parser.ts";
+import { firstParser } from "../repl/line_parser.ts";
 import { linesFromReadable } from "../repl/line_input.ts";
 import { ERROR_PREFIX, OK_PREFIX, runLineSession } from "../repl/line_session.ts";
 import { phraseParsers } from "../repl/parsers.ts";
@@ -17,23 +17,13 @@ import { PatchModel } from "../repl/patch_model.ts";
 import { VOCABULARY } from "../repl/phrase_vocabulary.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { seededRandom } from "./_random.ts";
+import { chronusParser } from "./_run.ts";
 import { magnitudeSpectrum, maxAbs, peakFrequency } from "./_spectrum.ts";
 
 const LINES = 100_000;
 
 /** Extra words the vocabulary list may not hold: addresses, numbers, units. */
 const EXTRA = ["/inst/lead/note", "/mix/reverb/size", "/drums/kick", "440", "-3", "NaN", "1e30"];
-
-/** The parsers as `chronus` runs them, over a model that learns every accepted line. */
-function chronusParser(): (line: string) => ParseResult {
-  const model = new PatchModel();
-  const parse = firstParser(phraseParsers(model, "local"));
-  return (line) => {
-    const result = parse(line);
-    if (result.ok && result.action.kind === "commands") model.commit(result.action, "local");
-    return result;
-  };
-}
 
 /** One random line (no line breaks): random bytes, vocabulary or printable ASCII. */
 function randomLine(random: () => number, words: readonly string[]): Uint8Array {
