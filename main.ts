@@ -68,6 +68,8 @@ options:
   --no-osc           do not listen for OSC
   --stay             keep playing after piped stdin ends, until Ctrl-C or SIGTERM
   --json             answer each input line with one JSON object (for agents and scripts)
+  --data-dir <dir>   where patches are kept, default $CHRONUS_DATA_DIR, $XDG_DATA_HOME/chronus
+                     or ~/.local/share/chronus
 
 examples:
   printf '/test\\n/mod/sine/freq 660\\n' | chronus --linger 2
@@ -135,6 +137,7 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
         "no-osc": { type: "boolean" },
         stay: { type: "boolean" },
         json: { type: "boolean" },
+        "data-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -142,6 +145,8 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const { values, positionals } = parsed;
+  // The patch library reads its folder from here (repl/patch_store.ts, defaultDataDir).
+  if (values["data-dir"] !== undefined) Deno.env.set("CHRONUS_DATA_DIR", values["data-dir"]);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const command = values.help === true ? "help" : positionals[0] ?? "start";
   if (!["start", "devices", "monitor", "help"].includes(command)) {

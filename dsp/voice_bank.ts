@@ -376,12 +376,12 @@ export class VoiceBank {
     this.#params[this.#slots.sub] = clamp(level, 0, 1);
   }
 
-  /** Glide the FM ratio (modulator / carrier, 0..16) and index (radians, 0..20). @throws {RangeError} if not finite. */
+  /** Glide the FM ratio (modulator / carrier, 0..32) and index (radians, 0..16). @throws {RangeError} if not finite. */
   setFm(ratio: number, index: number): void {
     checkFinite("FM ratio", ratio);
     checkFinite("FM index", index);
-    this.#params[this.#slots.fmRatio] = clamp(ratio, 0, 16);
-    this.#params[this.#slots.fmIndex] = clamp(index, 0, 20);
+    this.#params[this.#slots.fmRatio] = clamp(ratio, 0, 32);
+    this.#params[this.#slots.fmIndex] = clamp(index, 0, 16);
   }
 
   /** Switch the filter mode (a {@linkcode SvfMode}), crossfaded. @throws {RangeError} for an unknown one. */

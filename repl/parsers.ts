@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { PatchStore } from "./patch_store.ts";
 import { parseAddressLine } from "./address_parser.ts";
 import { parseInstrumentLine } from "./instrument_parser.ts";
 import { firstParser, type LineParser } from "./line_parser.ts";
@@ -46,6 +47,13 @@ export const parseChronusLine: LineParser = firstParser(CHRONUS_PARSERS);
  * console.log(parse("play a C minor chord").ok); // true
  * ```
  */
-export function phraseParsers(model: PatchModel, source: string): LineParser[] {
-  return [...CHRONUS_PARSERS, createPhraseParser(model, { source })];
+export function phraseParsers(
+  model: PatchModel,
+  source: string,
+  patches?: PatchStore,
+): LineParser[] {
+  return [
+    ...CHRONUS_PARSERS,
+    createPhraseParser(model, patches === undefined ? { source } : { source, patches }),
+  ];
 }

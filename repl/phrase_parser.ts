@@ -79,6 +79,8 @@ import { fail, PhraseError, unknownClause, unknownWord } from "./phrase_errors.t
 import { startsMusic } from "./phrase_music.ts";
 import { dynamic, play, release, sine, stop, velocity } from "./phrase_play.ts";
 import { patternLine } from "./phrase_pattern.ts";
+import { patchLine } from "./phrase_patch.ts";
+import { defaultDataDir, PatchStore } from "./patch_store.ts";
 import { wholeLine } from "./phrase_queries.ts";
 import { isWaveTail, mixerSetting, setChoice, settingPhrase } from "./phrase_settings.ts";
 import { tempo, tempoScale, tempoStep, wait } from "./phrase_time.ts";
@@ -92,6 +94,8 @@ export { SCALE_STEP_BEATS } from "./phrase_play.ts";
 export interface PhraseParserOptions {
   /** Whose undo history `undo` uses (the session's source name); default {@linkcode DEFAULT_SOURCE}. */
   readonly source?: string;
+  /** The patch library `save/load patch` use; default the one in {@linkcode defaultDataDir}. */
+  readonly patches?: PatchStore;
 }
 
 const PLAY_VERBS = new Set(["play", "hit", "strike", "trigger", "hold", "note", "notes"]);
@@ -120,8 +124,14 @@ export function createPhraseParser(
   options: PhraseParserOptions = {},
 ): LineParser {
   const source = options.source ?? DEFAULT_SOURCE;
+  let patches = options.patches;
   return (line: string): ParseResult => {
     try {
+      if (/^\s*(?:[a-z][\w-]*\s*:\s*)?(?:save|load|delete|remove|list|show)\s+patch/i.test(line)) {
+        patches ??= new PatchStore();
+        const result = patchLine(model, patches, line);
+        if (result !== undefined) return result;
+      }
       return parsePhrase(model, source, line);
     } catch (error) {
       if (error instanceof PhraseError) return invalid(error.message);

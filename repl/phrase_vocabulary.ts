@@ -434,6 +434,10 @@ export const HELP_TOPICS: ReadonlyMap<string, string> = new Map([
     "loops",
     'loops: seq bass c2 ~ c2 eb2 g2 ~ c3 ~, lead: pattern "c4 [e4 g4] <b4 a4> ~", drums: kick x...x...x...x... snare ....x.......x..., drums: pattern "bd(3,8), hh*8", arp C minor up 2 octaves 1/16; ~ rest, _ tie, [ ] group, *n repeat, < > per bar, a, b together, (3,8) euclid, ! accent, ^0.5 velocity, ? or ?0.3 chance; stop bass (at next bar|beat|now), stop patterns, quantize bar|beat|off, swing 20%, time signature 3/4',
   ],
+  [
+    "patches",
+    "patches: save patch my-bass, bass: load patch acid, load patch bell on keys, list patches, delete patch my-bass (factory: bass sub-bass lead pad pluck bell organ strings brass keys acid sweep kick soft-lead chip glass)",
+  ],
   ["control", "control: stop, silence, panic, undo, status, what is playing, show patch, help"],
 ]);
 
@@ -601,6 +605,10 @@ export const GRAMMAR_WORDS: readonly string[] = [
   "tempo",
   "bpm",
   "seq",
+  "save",
+  "load",
+  "delete",
+  "patch",
   "pattern",
   "arp",
   "quantize",

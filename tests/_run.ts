@@ -19,6 +19,7 @@ import { RackTarget } from "../dsp/rack.ts";
 import { firstParser, type ParseResult } from "../repl/line_parser.ts";
 import { phraseParsers } from "../repl/parsers.ts";
 import { PatchModel } from "../repl/patch_model.ts";
+import { PatchStore } from "../repl/patch_store.ts";
 
 /** The repository root. */
 export const ROOT: string = new URL("..", import.meta.url).pathname;
@@ -72,8 +73,10 @@ export async function chronusSend(
  */
 export function chronusParser(): (line: string) => ParseResult {
   const model = new PatchModel();
-  // The same list chronus builds for its terminal (source "local").
-  const parse = firstParser(phraseParsers(model, "local"));
+  // The same list chronus builds for its terminal (source "local"), with a
+  // patch library of its own: a stray "save patch" writes there.
+  const patches = new PatchStore(Deno.makeTempDirSync({ prefix: "chronus-patches-" }));
+  const parse = firstParser(phraseParsers(model, "local", patches));
   return (line) => {
     const result = parse(line);
     if (result.ok && result.action.kind === "commands") model.commit(result.action, "local");

@@ -14,6 +14,7 @@ import { linesFromReadable } from "../repl/line_input.ts";
 import { ERROR_PREFIX, OK_PREFIX, runLineSession } from "../repl/line_session.ts";
 import { phraseParsers } from "../repl/parsers.ts";
 import { PatchModel } from "../repl/patch_model.ts";
+import { PatchStore } from "../repl/patch_store.ts";
 import { VOCABULARY } from "../repl/phrase_vocabulary.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { seededRandom } from "./_random.ts";
@@ -87,7 +88,11 @@ Deno.test("stdin: 100,000 random lines, each answered once and in order; the eng
   let sent = 0;
   const result = await runLineSession({
     engine,
-    parsers: phraseParsers(model, "local"),
+    parsers: phraseParsers(
+      model,
+      "local",
+      new PatchStore(Deno.makeTempDirSync({ prefix: "chronus-patches-" })),
+    ),
     input: linesFromReadable(ReadableStream.from(chunks)),
     write: (line) => {
       if (line.startsWith(OK_PREFIX)) answers.push("ok");
