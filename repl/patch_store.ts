@@ -40,6 +40,13 @@ export const PATCH_PARAMS: readonly string[] = INSTRUMENT_PARAM_SPECS
 
 const SPECS = new Map(INSTRUMENT_PARAM_SPECS.map((s) => [s.name, s]));
 
+const SessionFile = v.object({
+  chronus: v.literal("session"),
+  version: v.literal(PATCH_VERSION),
+  name: v.pipe(v.string(), v.regex(PATCH_NAME)),
+  lines: v.pipe(v.array(v.pipe(v.string(), v.maxLength(2000))), v.maxLength(5000)),
+});
+
 const PatchFile = v.object({
   chronus: v.literal("patch"),
   version: v.literal(PATCH_VERSION),
@@ -107,11 +114,13 @@ export function patchText(name: string, params: Readonly<Record<string, number>>
   }\n`;
 }
 
-/**
- * Read a patch file's `text` (the file is `file`, for messages).
- * @throws {PatchStoreError} naming what is wrong.
- */
-export function readPatchText(text: string, file: string): Patch {
+/** `text` as JSON checked against `schema` (a `what` file), or a one-line error naming `file`. */
+function readJson<T extends v.GenericSchema>(
+  schema: T,
+  text: string,
+  file: string,
+  what: string,
+): v.InferOutput<T> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -119,17 +128,24 @@ export function readPatchText(text: string, file: string): Patch {
     const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new PatchStoreError(`${file} is not valid JSON (${why}); fix or delete it`);
   }
-  const result = v.safeParse(PatchFile, json);
+  const result = v.safeParse(schema, json);
   if (!result.success) {
     const issue = result.issues[0];
     const where = issue === undefined ? "" : v.getDotPath(issue) ?? "";
+    const at = where === "" ? "" : `${where}: `;
     throw new PatchStoreError(
-      `${file} is not a Chronus patch (${
-        where === "" ? "" : `${where}: `
-      }${issue?.message}); fix or delete it`,
+      `${file} is not a Chronus ${what} (${at}${issue?.message}); fix or delete it`,
     );
   }
-  const { name, params } = result.output;
+  return result.output;
+}
+
+/**
+ * Read a patch file's `text` (the file is `file`, for messages).
+ * @throws {PatchStoreError} naming what is wrong.
+ */
+export function readPatchText(text: string, file: string): Patch {
+  const { name, params } = readJson(PatchFile, text, file, "patch");
   for (const [key, value] of Object.entries(params)) {
     const spec = SPECS.get(key);
     if (spec === undefined || !PATCH_PARAMS.includes(key)) {
@@ -163,17 +179,75 @@ export class PatchStore {
     return `${this.folder}/${checkName(name)}.json`;
   }
 
-  /** The user's patch `name`, or undefined when there is no such file. @throws {PatchStoreError} if it does not read. */
-  #readUser(name: string): Patch | undefined {
-    const file = this.#file(name);
-    let text: string;
+  /** The text of `file`, or undefined when there is none. @throws {PatchStoreError} if it cannot be read. */
+  #text(file: string): string | undefined {
     try {
-      text = Deno.readTextFileSync(file);
+      return Deno.readTextFileSync(file);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
       throw new PatchStoreError(`cannot read ${file}: ${(error as Error).message}`);
     }
-    return readPatchText(text, file);
+  }
+
+  /** Write `text` to `file` in `folder` atomically (a temp file, then rename). */
+  #write(folder: string, file: string, text: string): void {
+    const temp = `${file}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    try {
+      Deno.mkdirSync(folder, { recursive: true });
+      Deno.writeTextFileSync(temp, text);
+      Deno.renameSync(temp, file);
+    } catch (error) {
+      try {
+        Deno.removeSync(temp);
+      } catch {
+        // nothing was written
+      }
+      throw new PatchStoreError(`cannot save ${file}: ${(error as Error).message}`);
+    }
+  }
+
+  /** The user's patch `name`, or undefined when there is no such file. @throws {PatchStoreError} if it does not read. */
+  #readUser(name: string): Patch | undefined {
+    const file = this.#file(name);
+    const text = this.#text(file);
+    return text === undefined ? undefined : readPatchText(text, file);
+  }
+
+  /** The folder of the session files. */
+  get sessionFolder(): string {
+    return `${this.dataDir}/sessions`;
+  }
+
+  #sessionFile(name: string): string {
+    return `${this.sessionFolder}/${checkName(name)}.json`;
+  }
+
+  /**
+   * Save session `name`: the phrase `lines` that bring the jam back.
+   * Refuses to replace a session file that does not read.
+   * @throws {PatchStoreError} for a bad name, a broken existing file, or a write that fails.
+   * @returns the file written.
+   */
+  saveSession(name: string, lines: readonly string[]): string {
+    const file = this.#sessionFile(name);
+    const old = this.#text(file);
+    if (old !== undefined) readJson(SessionFile, old, file, "session");
+    const json = { chronus: "session", version: PATCH_VERSION, name, lines };
+    this.#write(this.sessionFolder, file, `${JSON.stringify(json, null, 2)}\n`);
+    return file;
+  }
+
+  /**
+   * The phrase lines of session `name`.
+   * @throws {PatchStoreError} for a bad name, a missing session or a file that does not read.
+   */
+  loadSession(name: string): string[] {
+    const file = this.#sessionFile(name);
+    const text = this.#text(file);
+    if (text === undefined) {
+      throw new PatchStoreError(`no session "${name}" (in ${this.sessionFolder})`);
+    }
+    return readJson(SessionFile, text, file, "session").lines;
   }
 
   /**
@@ -202,20 +276,7 @@ export class PatchStore {
   save(name: string, params: Readonly<Record<string, number>>): string {
     const file = this.#file(name);
     this.#readUser(name); // throws for a broken file: never overwritten
-    const text = patchText(name, complete(params));
-    const temp = `${file}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-    try {
-      Deno.mkdirSync(this.folder, { recursive: true });
-      Deno.writeTextFileSync(temp, text);
-      Deno.renameSync(temp, file);
-    } catch (error) {
-      try {
-        Deno.removeSync(temp);
-      } catch {
-        // nothing was written
-      }
-      throw new PatchStoreError(`cannot save ${file}: ${(error as Error).message}`);
-    }
+    this.#write(this.folder, file, patchText(name, complete(params)));
     return file;
   }
 

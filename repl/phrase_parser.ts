@@ -80,7 +80,7 @@ import { startsMusic } from "./phrase_music.ts";
 import { dynamic, play, release, sine, stop, velocity } from "./phrase_play.ts";
 import { patternLine } from "./phrase_pattern.ts";
 import { patchLine } from "./phrase_patch.ts";
-import { defaultDataDir, PatchStore } from "./patch_store.ts";
+import { PatchStore } from "./patch_store.ts";
 import { wholeLine } from "./phrase_queries.ts";
 import { isWaveTail, mixerSetting, setChoice, settingPhrase } from "./phrase_settings.ts";
 import { tempo, tempoScale, tempoStep, wait } from "./phrase_time.ts";
@@ -94,7 +94,7 @@ export { SCALE_STEP_BEATS } from "./phrase_play.ts";
 export interface PhraseParserOptions {
   /** Whose undo history `undo` uses (the session's source name); default {@linkcode DEFAULT_SOURCE}. */
   readonly source?: string;
-  /** The patch library `save/load patch` use; default the one in {@linkcode defaultDataDir}. */
+  /** The patch library `save/load patch` use; default the one in `defaultDataDir()` (patch_store.ts). */
   readonly patches?: PatchStore;
 }
 
@@ -127,7 +127,10 @@ export function createPhraseParser(
   let patches = options.patches;
   return (line: string): ParseResult => {
     try {
-      if (/^\s*(?:[a-z][\w-]*\s*:\s*)?(?:save|load|delete|remove|list|show)\s+patch/i.test(line)) {
+      if (
+        /^\s*(?:[a-z][\w-]*\s*:\s*)?(?:save|load|delete|remove|list|show)\s+(?:patch|session)/i
+          .test(line)
+      ) {
         patches ??= new PatchStore();
         const result = patchLine(model, patches, line);
         if (result !== undefined) return result;

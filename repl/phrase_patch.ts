@@ -1,17 +1,23 @@
 /**
  * Phrases of the patch library (patch_store.ts): `save patch <name>`,
  * `load patch <name>`, `list patches`, `delete patch <name>`, each for the
- * focused instrument or the one a `bass:` prefix (or `on bass`) names.
- * Loading is ordinary parameter commands, so it can be undone; saving and
- * deleting change only the files.
+ * focused instrument or the one a `bass:` prefix (or `on bass`) names; and
+ * `save session <name>` / `load session <name>` for the whole jam: tempo,
+ * every instrument, the drums, the mixer and the running loops, kept as the
+ * phrase lines that make them again. Loading is ordinary commands (loops
+ * start on the next bar, in time), so it can be undone; saving and deleting
+ * change only the files.
  *
  * @module
  */
 
-import { setParam } from "../engine/command.ts";
+import { type CommandSpec, setParam } from "../engine/command.ts";
 import { INSTRUMENT_PARAM_SPECS } from "../dsp/instrument.ts";
-import { invalid, parsed, type ParseResult } from "./line_parser.ts";
-import type { PatchModel, PhraseAction } from "./patch_model.ts";
+import { firstParser, invalid, parsed, type ParseResult, unknown } from "./line_parser.ts";
+import type { PatchModel, PatchOp, PhraseAction } from "./patch_model.ts";
+import { parseAddressLine } from "./address_parser.ts";
+import { parseInstrumentLine } from "./instrument_parser.ts";
+import { patternLine } from "./phrase_pattern.ts";
 import { PATCH_PARAMS, type PatchStore, PatchStoreError } from "./patch_store.ts";
 import { instrumentTarget, nameOf } from "./phrase_words.ts";
 
@@ -35,6 +41,17 @@ export function patchLine(
   line: string,
 ): ParseResult | undefined {
   const text = line.trim().replace(/\s+/g, " ").toLowerCase();
+  const session = /^(save|load) session (\S+)$/.exec(text);
+  if (session !== null) {
+    try {
+      return session[1] === "save"
+        ? saveSession(model, store, session[2] ?? "")
+        : loadSession(model, store, session[2] ?? "");
+    } catch (error) {
+      if (error instanceof PatchStoreError) return invalid(error.message);
+      throw error;
+    }
+  }
   if (/^(?:list|show)\s+patches$/.test(text)) {
     const user = new Set(store.userPatches());
     const names = store.list().map((n) => (user.has(n) ? `${n}*` : n));
@@ -68,4 +85,63 @@ export function patchLine(
     if (error instanceof PatchStoreError) return invalid(error.message);
     throw error;
   }
+}
+
+/** The phrase lines that bring back what `model` holds: every parameter, then the loops. */
+export function sessionLines(model: PatchModel): string[] {
+  const json = model.toJSON();
+  const lines: string[] = [];
+  for (const [name, inst] of Object.entries(json.instruments)) {
+    for (const [param, value] of Object.entries(inst.params)) {
+      lines.push(`/inst/${name}/${param} ${value}`);
+    }
+  }
+  for (const [param, value] of Object.entries(json.drums.params)) {
+    lines.push(`/drums/${param} ${value}`);
+  }
+  for (const [param, value] of Object.entries(json.mixer)) lines.push(`/mix/${param} ${value}`);
+  lines.push(`quantize ${json.quantize === "none" ? "off" : json.quantize}`);
+  lines.push(...Object.values(json.patterns));
+  return lines;
+}
+
+function saveSession(model: PatchModel, store: PatchStore, name: string): ParseResult {
+  const lines = sessionLines(model);
+  const file = store.saveSession(name, lines);
+  const loops = Object.keys(model.toJSON().patterns).length;
+  return action(`session ${name} saved: ${lines.length} lines, ${loops} loops (${file})`);
+}
+
+/** Every line of session `name` read in order over a copy of `model`; all of them or none. */
+function loadSession(model: PatchModel, store: PatchStore, name: string): ParseResult {
+  const lines = store.loadSession(name);
+  const draft = model.clone();
+  const parse = firstParser([
+    parseAddressLine,
+    parseInstrumentLine,
+    (line: string) => patternLine(draft, line) ?? unknown(`not a session line: ${line}`),
+  ]);
+  const specs: CommandSpec[] = [];
+  const ops: PatchOp[] = [];
+  for (const [i, line] of lines.entries()) {
+    const result = parse(line);
+    if (!result.ok) {
+      return invalid(`session ${name}, line ${i + 1} ("${line.slice(0, 60)}"): ${result.error}`);
+    }
+    if (result.action.kind !== "commands") continue;
+    specs.push(...result.action.specs);
+    const extra = (result.action as Partial<PhraseAction>).ops ?? [];
+    ops.push(...extra);
+    draft.commit(result.action, "session");
+  }
+  const loops = ops.filter((op) => op.kind === "pattern").length;
+  const a: PhraseAction = {
+    kind: "commands",
+    specs,
+    message: `session ${name}: ${lines.length} lines, ${loops} loops from the next bar`,
+    ops,
+    later: [],
+    spanMs: 0,
+  };
+  return parsed(a);
 }

@@ -164,7 +164,7 @@ function bars(model: PatchModel, ticks: number): string {
     : `${fmt(ticks / TICKS_PER_BEAT)} beats`;
 }
 
-/** A parsed loop action for `target`. */
+/** A parsed loop action for `target`; `text` is the phrase that makes it again (for sessions). */
 function loopAction(
   model: PatchModel,
   target: number,
@@ -253,7 +253,7 @@ export function patternLine(model: PatchModel, line: string): ParseResult | unde
         target,
         read.cycles * barTicks(model),
         notes,
-        notation,
+        `${nameOf(target)}: pattern "${notation}"`,
         `pattern ${notation}`,
       );
     }
@@ -324,7 +324,7 @@ function grid(model: PatchModel, rows: string): ParseResult {
     RackTarget.Drums,
     length,
     notes,
-    parts.join(" "),
+    `drums: ${parts.join(" ")}`,
     `grid ${parts.join(" ")}`,
   );
 }
@@ -415,7 +415,7 @@ function arp(model: PatchModel, target: number, rest: string): ParseResult {
     target,
     length,
     notes,
-    `arp ${rest}`,
+    `${nameOf(target)}: arp ${rest}`,
     `arpeggio ${label} ${order}, ${octaves} octave${octaves === 1 ? "" : "s"}`,
   );
 }

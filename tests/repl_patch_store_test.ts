@@ -218,3 +218,45 @@ Deno.test("patches: concurrent saves from two processes leave one whole file, ne
     );
   });
 });
+
+Deno.test("sessions: save the whole jam, load it into a fresh Chronus: same parameters, same loops", async () => {
+  await withStore((store) => {
+    const model = new PatchModel();
+    const parse = session(store, model);
+    for (
+      const line of [
+        "tempo 96",
+        "lead: load patch acid",
+        "bass: saw, cutoff 700",
+        "add reverb",
+        "snare decay 300",
+        "seq bass c2 ~ c2 eb2",
+        "drums: kick x...x...x...x... snare ....x.......x...",
+        "keys: arp C minor up 1/16",
+      ]
+    ) assert.ok(parse(line).ok, line);
+    assert.match(message(parse("save session jam")), /session jam saved: \d+ lines, 3 loops/);
+    // A fresh model loads it: every parameter and loop comes back.
+    const fresh = new PatchModel();
+    const again = session(store, fresh);
+    const load = again("load session jam");
+    assert.match(message(load), /session jam: \d+ lines, 3 loops from the next bar/);
+    assert.deepEqual(fresh.toJSON(), model.toJSON());
+    // The loops are the same commands as the phrases that made them.
+    assert.ok(load.ok && load.action.kind === "commands");
+    const original = session(store, new PatchModel())("seq bass c2 ~ c2 eb2");
+    assert.ok(original.ok && original.action.kind === "commands");
+    const seq = JSON.stringify(original.action.specs);
+    assert.ok(JSON.stringify(load.action.specs).includes(seq.slice(1, -1)), "the bass loop");
+    // A hand-broken line: one error naming the session and the line; nothing applied.
+    const file = `${store.sessionFolder}/jam.json`;
+    Deno.writeTextFileSync(
+      file,
+      Deno.readTextFileSync(file).replace("/mix/tempo 96", "/mix/tempo lots"),
+    );
+    const bad = again("load session jam");
+    assert.ok(!bad.ok && /session jam, line \d+/.test(bad.error), bad.ok ? "" : bad.error);
+    assert.deepEqual(fresh.toJSON(), model.toJSON(), "nothing half-applied");
+    assert.ok(!again("load session nope").ok);
+  });
+});

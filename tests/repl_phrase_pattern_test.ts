@@ -101,7 +101,7 @@ Deno.test("pattern: mini-notation on the focused instrument, transposed, two bar
       [BAR + 2 * q, q, 71],
     ]),
   );
-  assert.equal(model.toJSON().patterns.lead, "c4 [e4 g4] <b4 a4> ~");
+  assert.equal(model.toJSON().patterns.lead, 'lead: pattern "c4 [e4 g4] <b4 a4> ~"');
 });
 
 Deno.test("drums: a grid (x hits, X accents) and drum names in mini-notation", () => {
