@@ -49,6 +49,7 @@ usage:
   chronus send "<command>"   send one command or phrase to a running Chronus over OSC
   chronus send -             send every line of stdin, one reply line each
   chronus monitor            show a running Chronus's status, refreshed (--osc-host/--osc-port)
+  chronus render <script>    render a phrase script offline, faster than real time (-o out.wav)
   chronus devices            list audio devices
   chronus help               this text
 
@@ -81,6 +82,8 @@ class UsageError extends Error {}
 
 interface CliOptions {
   readonly backend: "portaudio" | "null" | "offline";
+  /** `render`: the script to read (a file, or `-` for standard input). */
+  readonly script?: string;
   readonly device: string;
   readonly sampleRate: number;
   readonly blockFrames: number;
@@ -128,7 +131,7 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
         block: { type: "string" },
         lead: { type: "string" },
         linger: { type: "string" },
-        out: { type: "string" },
+        out: { type: "string", short: "o" },
         seconds: { type: "string" },
         quiet: { type: "boolean" },
         "osc-port": { type: "string" },
@@ -147,14 +150,19 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
   const { values, positionals } = parsed;
   // The patch library reads its folder from here (repl/patch_store.ts, defaultDataDir).
   if (values["data-dir"] !== undefined) Deno.env.set("CHRONUS_DATA_DIR", values["data-dir"]);
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const command = values.help === true ? "help" : positionals[0] ?? "start";
-  if (!["start", "devices", "monitor", "help"].includes(command)) {
+  const script = command === "render" ? positionals[1] : undefined;
+  if (command === "render" && script === undefined) {
+    throw new UsageError("render needs a script: chronus render song.txt -o song.wav");
+  }
+  const extra = positionals[command === "render" ? 2 : 1];
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
+  if (!["start", "devices", "monitor", "help", "render"].includes(command)) {
     throw new UsageError(
-      `unknown command "${command}"; commands are start, send, monitor, devices, help`,
+      `unknown command "${command}"; commands are start, send, monitor, render, devices, help`,
     );
   }
-  const backend = values.backend ?? "portaudio";
+  const backend = command === "render" ? "offline" : values.backend ?? "portaudio";
   if (backend !== "portaudio" && backend !== "null" && backend !== "offline") {
     throw new UsageError(`--backend must be portaudio, null or offline, got "${backend}"`);
   }
@@ -187,6 +195,7 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
       },
       stay: values.stay === true,
       json: values.json === true,
+      ...(script === undefined ? {} : { script }),
     },
   };
 }
@@ -315,20 +324,21 @@ async function session(
   voice: Voice,
   json: boolean,
   wait?: (ms: number) => void,
+  lines?: AsyncIterable<string>,
 ): Promise<{ failures: number }> {
   const encoder = new TextEncoder();
   const colour = !json && Deno.stdout.isTerminal() && Deno.env.get("NO_COLOR") === undefined;
   return await runLineSession({
     engine,
     parsers: voice.parsers,
-    input: input(),
+    input: lines ?? input(),
     write: (line) => Deno.stdout.writeSync(encoder.encode((colour ? coloured(line) : line) + "\n")),
     helpText: HELP_TEXT,
     afterSend: voice.afterSend,
     patchState: voice.patchState,
     json,
     // Piped scripts honour `wait` and note lengths; at a prompt, the person paces.
-    ...(Deno.stdin.isTerminal() ? {} : { pace: scriptPace }),
+    ...(Deno.stdin.isTerminal() && lines === undefined ? {} : { pace: scriptPace }),
     ...(wait === undefined ? {} : { wait }),
   });
 }
@@ -365,10 +375,20 @@ async function runOffline(options: CliOptions): Promise<number> {
     cancelAll: () => engine.cancelLater(),
   });
   const parts: Float32Array[] = [];
+  const progress = options.script !== undefined && Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
   const wait = (ms: number) => {
     parts.push(engine.advance(ms));
+    if (progress) {
+      const seconds = engine.frames / options.sampleRate;
+      Deno.stderr.writeSync(encoder.encode(`\rchronus: rendering… ${seconds.toFixed(1)} s`));
+    }
   };
-  const { failures } = await session(engine, voice("local"), options.json, wait);
+  const script = options.script === undefined || options.script === "-"
+    ? undefined
+    : linesFromReadable((await Deno.open(options.script)).readable);
+  const { failures } = await session(engine, voice("local"), options.json, wait, script);
+  if (progress) Deno.stderr.writeSync(encoder.encode("\n"));
   const total = Math.round(options.seconds * options.sampleRate);
   parts.push(engine.renderFrames(Math.max(0, total - engine.frames)));
   conductor.cancel();
