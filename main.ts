@@ -8,6 +8,8 @@
 
 import { parseArgs } from "node:util";
 import { type EngineEvent, startEngine } from "./engine/engine.ts";
+import { Autosave } from "./repl/autosave.ts";
+import { PatchStore } from "./repl/patch_store.ts";
 import { OfflineEngine } from "./engine/offline.ts";
 import { encodeWav } from "./engine/wav.ts";
 import { NO_DEVICE_HINT, PortAudio } from "./engine/portaudio.ts";
@@ -271,11 +273,12 @@ interface Voice {
 function voices(
   engine: EngineControl,
   scheduler?: BatchScheduler,
-): { voice: (source: string) => Voice; conductor: Conductor } {
+): { voice: (source: string) => Voice; conductor: Conductor; model: PatchModel } {
   const model = new PatchModel();
   const conductor = new Conductor(engine, model, scheduler);
   return {
     conductor,
+    model,
     voice: (source) => ({
       parsers: phraseParsers(model, source),
       afterSend: conductor.hook(source),
@@ -414,8 +417,12 @@ async function runRealtime(options: CliOptions): Promise<number> {
     },
   });
   const interactive = Deno.stdin.isTerminal();
-  const { conductor, voice } = voices(engine);
+  const { conductor, voice, model } = voices(engine);
   const osc = await startOsc(engine, options, voice("osc"));
+  const patches = new PatchStore();
+  const offer = interactive ? Autosave.offer(patches) : undefined;
+  const autosave = new Autosave(patches, model);
+  autosave.start();
   if (interactive) {
     const status = engine.status();
     const listening = osc === undefined ? "" : `, OSC on ${osc.host}:${osc.port}`;
@@ -423,6 +430,7 @@ async function runRealtime(options: CliOptions): Promise<number> {
     (options.json ? console.error : console.log)(
       `chronus: playing on ${status.backend} (${status.device}), ${status.sampleRate} Hz, ${status.blockFrames} frames${listening}; /help for commands, /quit or Ctrl-D to leave`,
     );
+    if (offer !== undefined) console.error(offer);
   }
   let failures = 0;
   try {
@@ -433,6 +441,7 @@ async function runRealtime(options: CliOptions): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, options.lingerSeconds * 1000));
     }
   } finally {
+    autosave.stop();
     await osc?.close();
     conductor.cancel();
     await engine.stop();
