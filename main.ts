@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { type EngineEvent, startEngine } from "./engine/engine.ts";
 import { Autosave } from "./repl/autosave.ts";
 import { PatchStore } from "./repl/patch_store.ts";
+import { isLog, logScript, SessionLog } from "./repl/session_log.ts";
 import { OfflineEngine } from "./engine/offline.ts";
 import { encodeWav } from "./engine/wav.ts";
 import { NO_DEVICE_HINT, PortAudio } from "./engine/portaudio.ts";
@@ -51,7 +52,8 @@ usage:
   chronus send "<command>"   send one command or phrase to a running Chronus over OSC
   chronus send -             send every line of stdin, one reply line each
   chronus monitor            show a running Chronus's status, refreshed (--osc-host/--osc-port)
-  chronus render <script>    render a phrase script offline, faster than real time (-o out.wav)
+  chronus render <script>    render a phrase script or session log offline, fast (-o out.wav)
+  chronus replay <log>       play a session log (or script) again in real time
   chronus devices            list audio devices
   chronus help               this text
 
@@ -84,7 +86,7 @@ class UsageError extends Error {}
 
 interface CliOptions {
   readonly backend: "portaudio" | "null" | "offline";
-  /** `render`: the script to read (a file, or `-` for standard input). */
+  /** `render`, `replay`: the script or session log to read (a file, or `-` for standard input). */
   readonly script?: string;
   readonly device: string;
   readonly sampleRate: number;
@@ -153,15 +155,16 @@ function parseCli(args: string[]): { command: string; options: CliOptions } {
   // The patch library reads its folder from here (repl/patch_store.ts, defaultDataDir).
   if (values["data-dir"] !== undefined) Deno.env.set("CHRONUS_DATA_DIR", values["data-dir"]);
   const command = values.help === true ? "help" : positionals[0] ?? "start";
-  const script = command === "render" ? positionals[1] : undefined;
-  if (command === "render" && script === undefined) {
-    throw new UsageError("render needs a script: chronus render song.txt -o song.wav");
+  const withScript = command === "render" || command === "replay";
+  const script = withScript ? positionals[1] : undefined;
+  if (withScript && script === undefined) {
+    throw new UsageError(`${command} needs a script or log: chronus ${command} song.txt`);
   }
-  const extra = positionals[command === "render" ? 2 : 1];
+  const extra = positionals[withScript ? 2 : 1];
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
-  if (!["start", "devices", "monitor", "help", "render"].includes(command)) {
+  if (!["start", "devices", "monitor", "help", "render", "replay"].includes(command)) {
     throw new UsageError(
-      `unknown command "${command}"; commands are start, send, monitor, render, devices, help`,
+      `unknown command "${command}"; commands are start, send, monitor, render, replay, devices, help`,
     );
   }
   const backend = command === "render" ? "offline" : values.backend ?? "portaudio";
@@ -328,6 +331,7 @@ async function session(
   json: boolean,
   wait?: (ms: number) => void,
   lines?: AsyncIterable<string>,
+  paced: boolean = !Deno.stdin.isTerminal(),
 ): Promise<{ failures: number }> {
   const encoder = new TextEncoder();
   const colour = !json && Deno.stdout.isTerminal() && Deno.env.get("NO_COLOR") === undefined;
@@ -341,7 +345,7 @@ async function session(
     patchState: voice.patchState,
     json,
     // Piped scripts honour `wait` and note lengths; at a prompt, the person paces.
-    ...(Deno.stdin.isTerminal() && lines === undefined ? {} : { pace: scriptPace }),
+    ...(paced ? { pace: scriptPace } : {}),
     ...(wait === undefined ? {} : { wait }),
   });
 }
@@ -367,6 +371,15 @@ function concatAudio(parts: readonly Float32Array[]): Float32Array {
   return out;
 }
 
+/** The lines of a script file (a session log becomes its script, waits included). */
+async function scriptLines(path: string): Promise<AsyncIterable<string>> {
+  const text = await Deno.readTextFile(path);
+  const lines = isLog(text) ? logScript(text) : text.split(/\r?\n/);
+  return (async function* () {
+    yield* lines;
+  })();
+}
+
 async function runOffline(options: CliOptions): Promise<number> {
   const engine = new OfflineEngine({
     sampleRate: options.sampleRate,
@@ -389,8 +402,15 @@ async function runOffline(options: CliOptions): Promise<number> {
   };
   const script = options.script === undefined || options.script === "-"
     ? undefined
-    : linesFromReadable((await Deno.open(options.script)).readable);
-  const { failures } = await session(engine, voice("local"), options.json, wait, script);
+    : await scriptLines(options.script);
+  const { failures } = await session(
+    engine,
+    voice("local"),
+    options.json,
+    wait,
+    script,
+    script !== undefined || !Deno.stdin.isTerminal(),
+  );
   if (progress) Deno.stderr.writeSync(encoder.encode("\n"));
   const total = Math.round(options.seconds * options.sampleRate);
   parts.push(engine.renderFrames(Math.max(0, total - engine.frames)));
@@ -423,6 +443,27 @@ async function runRealtime(options: CliOptions): Promise<number> {
   const offer = interactive ? Autosave.offer(patches) : undefined;
   const autosave = new Autosave(patches, model);
   autosave.start();
+  const replay = options.script === undefined || options.script === "-"
+    ? undefined
+    : await scriptLines(options.script);
+  // Every accepted line of this session, with its time (chronus replay/render read it back).
+  const log = new SessionLog(`${patches.dataDir}/logs`);
+  let current = "";
+  const logged = (async function* (lines: AsyncIterable<string>) {
+    for await (const line of lines) {
+      current = line;
+      yield line;
+    }
+  })(replay ?? input());
+  const local = voice("local");
+  const localVoice: Voice = {
+    ...local,
+    afterSend: (action) => {
+      // Lines that change the sound; a `wait` is kept as the time between lines.
+      if (action.specs.length > 0) log.record(current);
+      local.afterSend(action);
+    },
+  };
   if (interactive) {
     const status = engine.status();
     const listening = osc === undefined ? "" : `, OSC on ${osc.host}:${osc.port}`;
@@ -434,7 +475,9 @@ async function runRealtime(options: CliOptions): Promise<number> {
   }
   let failures = 0;
   try {
-    ({ failures } = await session(engine, voice("local"), options.json));
+    // Piped scripts and replays honour waits and note lengths; at a prompt, the person paces.
+    const paced = !interactive || replay !== undefined;
+    ({ failures } = await session(engine, localVoice, options.json, undefined, logged, paced));
     if (!interactive && options.stay) {
       await untilSignal();
     } else if (!interactive && options.lingerSeconds > 0) {
