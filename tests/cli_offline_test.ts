@@ -6,28 +6,19 @@
 import assert from "node:assert/strict";
 import { decodeWav } from "../engine/wav.ts";
 import { magnitudeSpectrum, peakFrequency, rms } from "./_spectrum.ts";
+import { runDeno } from "./_run.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const RATE = 48000;
 
 Deno.test("offline: a phrase script with waits renders each note at its time", async () => {
   const out = await Deno.makeTempFile({ suffix: ".wav" });
   try {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "main.ts", "--backend", "offline", "--out", out, "--seconds", "2"],
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
     // Tempo 120: a beat is 500 ms. C4 sounds 0–0.5 s (then a 200 ms release), E4 from 1 s.
-    await writer.write(
-      new TextEncoder().encode("lead: triangle\nplay C4 for 1 beat\nwait 1 beat\nplay E4\n"),
+    const result = await runDeno(
+      ["main.ts", "--backend", "offline", "--out", out, "--seconds", "2"],
+      "lead: triangle\nplay C4 for 1 beat\nwait 1 beat\nplay E4\n",
     );
-    await writer.close();
-    const result = await child.output();
-    assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+    assert.equal(result.code, 0, result.stderr);
     const wav = decodeWav(await Deno.readFile(out));
     assert.equal(wav.sampleRate, RATE);
     const left = wav.channels[0] as Float64Array;
