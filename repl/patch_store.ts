@@ -316,6 +316,22 @@ export class PatchStore {
     return [...new Set([...user, ...FACTORY_PATCHES.keys()])].sort();
   }
 
+  /** Names of the saved sessions (`autosave` among them once Chronus has run), sorted. */
+  listSessions(): string[] {
+    const names: string[] = [];
+    try {
+      for (const entry of Deno.readDirSync(this.sessionFolder)) {
+        const m = /^(.+)\.json$/.exec(entry.name);
+        if (entry.isFile && m !== null && PATCH_NAME.test(m[1] as string)) {
+          names.push(m[1] as string);
+        }
+      }
+    } catch {
+      // no folder yet: no sessions
+    }
+    return names.sort();
+  }
+
   /** Names of the user's own patches. */
   userPatches(): string[] {
     return this.list().filter((name) => {

@@ -41,6 +41,14 @@ export function patchLine(
   line: string,
 ): ParseResult | undefined {
   const text = line.trim().replace(/\s+/g, " ").toLowerCase();
+  if (/^(?:list|show) sessions$/.test(text)) {
+    const names = store.listSessions();
+    return action(
+      names.length === 0
+        ? `no sessions yet (save session <name>; in ${store.sessionFolder})`
+        : `sessions (in ${store.sessionFolder}): ${names.join(" ")}`,
+    );
+  }
   const session = /^(save|load) session (\S+)$/.exec(text);
   if (session !== null) {
     try {

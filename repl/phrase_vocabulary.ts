@@ -436,7 +436,7 @@ export const HELP_TOPICS: ReadonlyMap<string, string> = new Map([
   ],
   [
     "patches",
-    "patches: save patch my-bass, bass: load patch acid, load patch bell on keys, list patches, delete patch my-bass (factory: bass sub-bass lead pad pluck bell organ strings brass keys acid sweep kick soft-lead chip glass)",
+    "patches: save patch my-bass, bass: load patch acid, load patch bell on keys, list patches, delete patch my-bass; save session jam, load session jam, list sessions (factory: bass sub-bass lead pad pluck bell organ strings brass keys acid sweep kick soft-lead chip glass)",
   ],
   ["control", "control: stop, silence, panic, undo, status, what is playing, show patch, help"],
 ]);
@@ -609,6 +609,8 @@ export const GRAMMAR_WORDS: readonly string[] = [
   "load",
   "delete",
   "patch",
+  "session",
+  "sessions",
   "pattern",
   "arp",
   "quantize",

@@ -235,7 +235,9 @@ Deno.test("sessions: save the whole jam, load it into a fresh Chronus: same para
         "keys: arp C minor up 1/16",
       ]
     ) assert.ok(parse(line).ok, line);
+    assert.match(message(parse("list sessions")), /no sessions yet/);
     assert.match(message(parse("save session jam")), /session jam saved: \d+ lines, 3 loops/);
+    assert.match(message(parse("list sessions")), /sessions \(in .*\): jam$/);
     // A fresh model loads it: every parameter and loop comes back.
     const fresh = new PatchModel();
     const again = session(store, fresh);
